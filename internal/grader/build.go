@@ -1,0 +1,156 @@
+package grader
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// buildResult is what compiling one exercise's test binary produced.
+type buildResult struct {
+	bin    string // path of the test binary; "" when the build failed
+	output string // the compiler's (and vet's) messages
+}
+
+// buildAll compiles the test binaries of exs with one `go test -c` per batch of packages whose last
+// path elements differ (the go command names each binary after it). It returns a result for every
+// exercise; an error means the go command itself could not run.
+func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string, overlayFile string) (map[string]*buildResult, error) {
+	results := make(map[string]*buildResult, len(exs))
+	var batches [][]Exercise
+	for _, e := range exs {
+		placed := false
+		for i, b := range batches {
+			if !hasBase(b, path.Base(e.ID)) {
+				batches[i] = append(b, e)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			batches = append(batches, []Exercise{e})
+		}
+	}
+	for i, batch := range batches {
+		dir := filepath.Join(binDir, fmt.Sprint("b", i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		args := []string{"test", "-c", "-json", "-o", dir + string(filepath.Separator)}
+		if opts.Race {
+			args = append(args, "-race")
+		}
+		if overlayFile != "" {
+			args = append(args, "-overlay", overlayFile)
+		}
+		for _, e := range batch {
+			args = append(args, "./"+e.ID)
+		}
+		cmd := exec.CommandContext(ctx, opts.goCmd(), args...)
+		cmd.Dir = opts.Root
+		cmd.Env = opts.env()
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		runErr := cmd.Run()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		outputs := parseBuildEvents(&stdout, batch)
+		for _, e := range batch {
+			r := &buildResult{output: outputs[e.ID]}
+			bin := filepath.Join(dir, path.Base(e.ID)+".test")
+			if runtime.GOOS == "windows" {
+				bin += ".exe"
+			}
+			if fileExists(bin) {
+				r.bin = bin
+			} else if r.output == "" {
+				// No per-package message: the go command failed before compiling (a broken go.mod,
+				// a missing module). Its own words are on stderr.
+				r.output = strings.TrimSpace(stderr.String())
+				if r.output == "" && runErr != nil {
+					r.output = runErr.Error()
+				}
+				if r.output == "" {
+					r.output = "no test binary was produced (does the package have test files?)"
+				}
+			}
+			results[e.ID] = r
+		}
+		if runErr != nil && len(stdout.Bytes()) == 0 && !anyBuilt(results, batch) {
+			if _, ok := runErr.(*exec.ExitError); !ok {
+				return nil, fmt.Errorf("cannot run the go command: %w", runErr)
+			}
+		}
+	}
+	return results, nil
+}
+
+func hasBase(b []Exercise, base string) bool {
+	for _, e := range b {
+		if path.Base(e.ID) == base {
+			return true
+		}
+	}
+	return false
+}
+
+func anyBuilt(results map[string]*buildResult, batch []Exercise) bool {
+	for _, e := range batch {
+		if results[e.ID].bin != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// parseBuildEvents collects the build-output events of `go test -c -json` per exercise. Their
+// ImportPath looks like "mod/day2_sync/barrier [mod/day2_sync/barrier.test]"; messages about a package
+// that belongs to no exercise (a broken shared helper) go to every exercise of the batch.
+func parseBuildEvents(r *bytes.Buffer, batch []Exercise) map[string]string {
+	out := map[string]*strings.Builder{}
+	add := func(id, s string) {
+		if out[id] == nil {
+			out[id] = &strings.Builder{}
+		}
+		if out[id].Len() < 64<<10 {
+			out[id].WriteString(s)
+		}
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var ev struct{ ImportPath, Action, Output string }
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Action != "build-output" {
+			continue
+		}
+		pkg, _, _ := strings.Cut(ev.ImportPath, " ")
+		pkg = strings.TrimSuffix(pkg, "_test")
+		owner := ""
+		for _, e := range batch {
+			if pkg == e.ID || strings.HasSuffix(pkg, "/"+e.ID) {
+				owner = e.ID
+			}
+		}
+		if owner != "" {
+			add(owner, ev.Output)
+			continue
+		}
+		for _, e := range batch {
+			add(e.ID, ev.Output)
+		}
+	}
+	res := map[string]string{}
+	for id, b := range out {
+		res[id] = strings.TrimSpace(b.String())
+	}
+	return res
+}

@@ -1,0 +1,165 @@
+package grader
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+)
+
+// Schema names the version of the JSON report. Fields may be added; none is renamed.
+const Schema = "course-grade/v1"
+
+// Report is the result of a grading run, as written by `course grade --json`.
+type Report struct {
+	Schema    string           `json:"schema"`
+	Points    float64          `json:"points"`
+	MaxPoints float64          `json:"max_points"`
+	Mode      string           `json:"mode,omitempty"` // "", "solutions" or "mutant"
+	Exercises []ExerciseResult `json:"exercises"`
+}
+
+// ExerciseResult is one exercise's grade.
+type ExerciseResult struct {
+	ID          string       `json:"id"`
+	Day         int          `json:"day"`
+	Title       string       `json:"title"`
+	Status      string       `json:"status"`
+	Reason      string       `json:"reason,omitempty"`
+	Points      float64      `json:"points"`
+	MaxPoints   float64      `json:"max_points"`
+	Passed      int          `json:"passed"`
+	Total       int          `json:"total"`
+	BuildOutput string       `json:"build_output,omitempty"`
+	Tests       []TestResult `json:"tests"`
+}
+
+// TestResult is one top-level test's result. Output is kept for tests that did not pass.
+type TestResult struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Output string `json:"output,omitempty"`
+}
+
+// WriteJSON writes the report to file.
+func (r *Report) WriteJSON(file string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, append(data, '\n'), 0o644)
+}
+
+// Next returns the first exercise, in course order, that does not pass yet.
+func (r *Report) Next() (ExerciseResult, bool) {
+	for _, e := range r.Exercises {
+		if e.Status != StatusPass {
+			return e, true
+		}
+	}
+	return ExerciseResult{}, false
+}
+
+// Passing counts the exercises that pass.
+func (r *Report) Passing() int {
+	n := 0
+	for _, e := range r.Exercises {
+		if e.Status == StatusPass {
+			n++
+		}
+	}
+	return n
+}
+
+// WriteText prints the scorecard a student sees: a table, the total, and what to do next.
+func (r *Report) WriteText(w io.Writer, m *Manifest) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DAY\tEXERCISE\tTESTS\tPOINTS\tSTATUS\t")
+	for _, e := range r.Exercises {
+		fmt.Fprintf(tw, "%d\t%s\t%d/%d\t%s/%s\t%s\t\n", e.Day, e.ID, e.Passed, e.Total, num(e.Points), num(e.MaxPoints), e.Status)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nTotal: %s / %s points, %d of %d exercises passing.\n", num(r.Points), num(r.MaxPoints), r.Passing(), len(r.Exercises))
+	next, ok := r.Next()
+	if !ok {
+		fmt.Fprintln(w, "Every exercise passes. Well done!")
+		return
+	}
+	fmt.Fprintf(w, "\nNext: %s (%s)\n", next.ID, next.Title)
+	if next.Reason != "" {
+		fmt.Fprintf(w, "  Status: %s: %s\n", next.Status, next.Reason)
+	}
+	if next.Status == StatusBuildError && next.BuildOutput != "" {
+		fmt.Fprintf(w, "  Compiler says:\n%s\n", indent(firstLines(buildMessage(next.BuildOutput), 10), "    "))
+	}
+	fmt.Fprintf(w, "  Work on it:  go test -race ./%s/\n", next.ID)
+	if m != nil {
+		if ex, err := m.Find(next.ID); err == nil && len(ex.Hints) > 0 {
+			fmt.Fprintf(w, "  Hint 1/%d:    %s\n", len(ex.Hints), ex.Hints[0])
+			fmt.Fprintf(w, "  More hints:  go run ./cmd/course hint %s 2\n", next.ID)
+		}
+	}
+}
+
+// WriteMarkdown writes the report as a GitHub job summary: a table per day, the total, and the
+// first failure of each exercise that does not pass.
+func (r *Report) WriteMarkdown(w io.Writer) {
+	fmt.Fprintf(w, "## Grade: %s / %s points\n\n", num(r.Points), num(r.MaxPoints))
+	fmt.Fprintf(w, "%d of %d exercises passing.\n", r.Passing(), len(r.Exercises))
+	day := 0
+	for _, e := range r.Exercises {
+		if e.Day != day {
+			day = e.Day
+			fmt.Fprintf(w, "\n### Day %d\n\n| exercise | tests | points | status |\n|---|---|---|---|\n", day)
+		}
+		fmt.Fprintf(w, "| `%s` %s | %d/%d | %s/%s | %s |\n", e.ID, mdEscape(e.Title), e.Passed, e.Total, num(e.Points), num(e.MaxPoints), statusIcon(e.Status))
+	}
+	first := true
+	for _, e := range r.Exercises {
+		if e.Status == StatusPass || e.Status == StatusNotStarted || e.Reason == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintf(w, "\n### What failed\n\n")
+			first = false
+		}
+		fmt.Fprintf(w, "- `%s` (%s): %s\n", e.ID, e.Status, mdEscape(e.Reason))
+	}
+}
+
+func statusIcon(s string) string {
+	switch s {
+	case StatusPass:
+		return "✅ pass"
+	case StatusNotStarted:
+		return "⬜ not-started"
+	case StatusPartial:
+		return "🟨 partial"
+	}
+	return "❌ " + s
+}
+
+func mdEscape(s string) string {
+	r := strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'")
+	return r.Replace(s)
+}
+
+func num(x float64) string {
+	s := fmt.Sprintf("%.2f", x)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
+
+func indent(s, pre string) string {
+	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], "...")
+	}
+	return strings.Join(lines, "\n")
+}
