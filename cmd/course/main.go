@@ -4,12 +4,14 @@
 //	course verify [flags] [PATTERN...]   check the course: solutions pass, stubs and mutants fail
 //	course list                          list the exercises in order
 //	course hint   EXERCISE [N | --all]   show the N-th hint of an exercise
+//	course overlay [--mutant N]          write a go test -overlay file for the solutions (instructors)
 //
 // Run it from anywhere inside the course: `go run ./cmd/course grade`, or `make grade`.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +35,9 @@ Usage:
   course verify [flags] [PATTERN...]   check the course itself (instructors; what 'make test' runs)
   course list                          list the exercises in course order
   course hint   EXERCISE [N | --all]   show an exercise's N-th hint (default: the first)
+  course overlay [--mutant N] [PATTERN...]
+                                       instructors: write a go test -overlay file that swaps in the
+                                       reference solutions (or mutant N) and print its path
 
 A PATTERN selects exercises: a day number ("2"), a day ("day2_sync", "./day2_sync/..."), or an
 exercise ("day2_sync/barrier"). No pattern means the whole course.
@@ -85,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdList(args[1:], stdout)
 	case "hint":
 		return cmdHint(args[1:], stdout)
+	case "overlay":
+		return cmdOverlay(args[1:], stdout, stderr)
 	}
 	return &exitError{2, fmt.Sprintf("unknown command %q (try 'course help')", args[0])}
 }
@@ -344,5 +351,49 @@ func cmdHint(args []string, stdout io.Writer) error {
 	if n < len(e.Hints) {
 		fmt.Fprintf(stdout, "Still stuck? go run ./cmd/course hint %s %d\n", e.ID, n+1)
 	}
+	return nil
+}
+
+func cmdOverlay(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("overlay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	mutant := fs.Int("mutant", 0, "swap in the `N`-th mutant of each exercise instead of the solution")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{2, ""}
+	}
+	root, m, err := loadCourse()
+	if err != nil {
+		return err
+	}
+	exs, err := m.Select(fs.Args())
+	if err != nil {
+		return err
+	}
+	var o grader.Overlay
+	if *mutant > 0 {
+		o, _, err = grader.MutantOverlay(root, exs, *mutant-1)
+	} else {
+		o, err = grader.SolutionOverlay(root, exs)
+	}
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(root, ".course")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := "overlay-solutions.json"
+	if *mutant > 0 {
+		name = fmt.Sprintf("overlay-mutant%d.json", *mutant)
+	}
+	file := filepath.Join(dir, name)
+	data, err := json.Marshal(map[string]grader.Overlay{"Replace": o})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, file)
 	return nil
 }
