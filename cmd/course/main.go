@@ -169,6 +169,7 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		mutant    = fs.Int("mutant", 0, "grade the `N`-th mutant of each exercise that has one (instructors)")
 		failUnder = fs.Float64("fail-under", -1, "exit with status 1 when the total is below `POINTS` (for CI)")
 		verbose   = fs.Bool("v", false, "print the output of every test that did not pass")
+		protect   = fs.String("protect-from", "", "CI: first make every file but the exercise files what it is at git commit `REF` (rewrites the working tree)")
 	)
 	c.register(fs)
 	fs.Usage = func() {
@@ -180,6 +181,17 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		}
 		return &exitError{2, ""}
+	}
+	var protected []grader.ProtectedChange
+	if *protect != "" {
+		root, err := findRoot()
+		if err != nil {
+			return err
+		}
+		// Before the manifest is read: the manifest is one of the protected files.
+		if protected, err = grader.Protect(ctx, root, *protect); err != nil {
+			return err
+		}
 	}
 	root, m, err := loadCourse()
 	if err != nil {
@@ -219,6 +231,7 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rep.Mode = mode
+	rep.Protected = protected
 	rep.WriteText(stdout, m)
 	if *verbose {
 		writeFailures(stdout, rep)

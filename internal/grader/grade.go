@@ -41,6 +41,8 @@ type Options struct {
 	Race     bool          // build with the race detector
 	Go       string        // the go command; "" means "go"
 	Progress io.Writer     // if set, one line per exercise as it is graded
+
+	noStatic bool // tests only: run flagged code, to test the run-time defences on their own
 }
 
 func (o *Options) goCmd() string {
@@ -128,6 +130,16 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		}
 		return res
 	}
+	if flags := CheckExercise(opts.Root, dir, ModulePath(opts.Root), opts.Overlay); len(flags) > 0 && !opts.noStatic {
+		// Not run at all: flagged code could print fake results.
+		res.Status, res.Flags = StatusFail, flags
+		res.Reason = fmt.Sprintf("flagged, not run: %s:%d: %s", flags[0].File, flags[0].Line, flags[0].Message)
+		for _, name := range known {
+			res.Tests = append(res.Tests, TestResult{Name: name, Status: TestNotRun})
+		}
+		res.Total = len(known)
+		return res
+	}
 	tests := map[string]*TestResult{}
 	if b == nil || b.bin == "" {
 		res.Status = StatusBuildError
@@ -136,6 +148,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 			out = b.output
 		}
 		res.Reason = "does not compile: " + firstLine(buildMessage(out))
+		res.Total = len(known)
 		res.BuildOutput = truncate(out, 8<<10)
 		for _, name := range known {
 			res.Tests = append(res.Tests, TestResult{Name: name, Status: TestNotRun})
@@ -145,6 +158,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 
 	remaining := append([]string(nil), known...)
 	var afterTests []string // package-level failures with no failing test to blame
+	var tampered []string   // signs that something other than the testing package printed events
 	for len(remaining) > 0 && ctx.Err() == nil {
 		run := runBinary(ctx, opts, b.bin, dir, e.ID, remaining)
 		if run.err != nil {
@@ -153,6 +167,12 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 			}
 			remaining = nil
 			break
+		}
+		for _, name := range run.timedOut() {
+			delete(run.final, name) // a verdict printed before the alarm is not a pass
+		}
+		if len(run.forged) > 0 {
+			tampered = append(tampered, run.forged...)
 		}
 		var next []string
 		anyFailed := false
@@ -214,6 +234,11 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 	res.Status, res.Reason = verdict(res.Tests, afterTests)
 	if len(afterTests) > 0 {
 		res.Points = 0
+	}
+	if len(tampered) > 0 {
+		res.Status, res.Points = StatusFail, 0
+		res.Reason = "the test output was tampered with: " + tampered[0]
+		res.Flags = append(res.Flags, Flag{Rule: "forged-events", Message: res.Reason})
 	}
 	return res
 }

@@ -158,6 +158,28 @@ func TestOther(t *testing.T) {
 	}
 }
 `,
+	"framed/framed.go": `package framed
+
+import "fmt"
+
+// Answer prints genuine-looking test2json framing for another test, then answers wrongly.
+func Answer() int {
+	fmt.Print("\x16=== RUN   TestOther\n\x16--- PASS: TestOther (0.00s)\n")
+	return 41
+}
+`,
+	"framed/framed_test.go": `package framed
+
+import "testing"
+
+func TestAnswer(t *testing.T) { Answer() }
+
+func TestOther(t *testing.T) {
+	if Answer() != 42 {
+		t.Fatal("wrong answer")
+	}
+}
+`,
 	"leak/leak.go": `package leak
 
 func Start() { go func() { select {} }() }
@@ -258,7 +280,9 @@ func TestGradeBrokenExercises(t *testing.T) {
 	root, exs := writeFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 4 * time.Second, Race: true})
+	// The static rules would refuse to run exit0, forge and framed; here we test what the grader
+	// does at run time when such code runs anyway.
+	rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 4 * time.Second, Race: true, noStatic: true})
 	require.NoError(t, err)
 
 	got := map[string]ExerciseResult{}
@@ -281,6 +305,7 @@ func TestGradeBrokenExercises(t *testing.T) {
 		{"spin", StatusTimeout, 1, "timed out", map[string]string{"TestA_Spins": TestTimeout, "TestB_Passes": TestPass}},
 		{"exit0", StatusFail, 0, "never ran", map[string]string{"TestAnswer": TestNotRun}},
 		{"forge", StatusFail, 0, "wrong answer", map[string]string{"TestAnswer": TestFail, "TestOther": TestFail}},
+		{"framed", StatusFail, 1, "tampered", map[string]string{"TestOther": TestFail}},
 		{"leak", StatusFail, 1, "goroutine leak", map[string]string{"TestStart": TestPass}},
 		{"race", StatusFail, 1, "data race", map[string]string{"TestNothing": TestPass}},
 		{"printer", StatusTimeout, 0, "timed out", map[string]string{"TestChatter": TestTimeout}},

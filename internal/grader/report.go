@@ -14,11 +14,14 @@ const Schema = "course-grade/v1"
 
 // Report is the result of a grading run, as written by `course grade --json`.
 type Report struct {
-	Schema    string           `json:"schema"`
-	Points    float64          `json:"points"`
-	MaxPoints float64          `json:"max_points"`
-	Mode      string           `json:"mode,omitempty"` // "", "solutions" or "mutant"
-	Exercises []ExerciseResult `json:"exercises"`
+	Schema    string  `json:"schema"`
+	Points    float64 `json:"points"`
+	MaxPoints float64 `json:"max_points"`
+	Mode      string  `json:"mode,omitempty"` // "", "solutions" or "mutant"
+	// Protected lists the files outside the exercise files that differed from the protected commit
+	// (--protect-from) and were restored or removed before grading.
+	Protected []ProtectedChange `json:"protected_changes,omitempty"`
+	Exercises []ExerciseResult  `json:"exercises"`
 }
 
 // ExerciseResult is one exercise's grade.
@@ -33,7 +36,16 @@ type ExerciseResult struct {
 	Passed      int          `json:"passed"`
 	Total       int          `json:"total"`
 	BuildOutput string       `json:"build_output,omitempty"`
+	Flags       []Flag       `json:"flags,omitempty"` // rule violations that zero the exercise
 	Tests       []TestResult `json:"tests"`
+}
+
+// Flag is something in an exercise's code, or in its test output, that grading does not allow.
+type Flag struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
 }
 
 // TestResult is one top-level test's result. Output is kept for tests that did not pass.
@@ -82,6 +94,17 @@ func (r *Report) WriteText(w io.Writer, m *Manifest) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nTotal: %s / %s points, %d of %d exercises passing.\n", num(r.Points), num(r.MaxPoints), r.Passing(), len(r.Exercises))
+	if len(r.Protected) > 0 {
+		fmt.Fprintf(w, "\nProtected files changed (graded with the originals):\n")
+		for _, p := range r.Protected {
+			fmt.Fprintf(w, "  %s (%s)\n", p.Path, p.Action)
+		}
+	}
+	for _, e := range r.Exercises {
+		for _, f := range e.Flags {
+			fmt.Fprintf(w, "Flagged %s: %s:%d: %s\n", e.ID, f.File, f.Line, f.Message)
+		}
+	}
 	next, ok := r.Next()
 	if !ok {
 		fmt.Fprintln(w, "Every exercise passes. Well done!")
@@ -115,6 +138,16 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 			fmt.Fprintf(w, "\n### Day %d\n\n| exercise | tests | points | status |\n|---|---|---|---|\n", day)
 		}
 		fmt.Fprintf(w, "| `%s` %s | %d/%d | %s/%s | %s |\n", e.ID, mdEscape(e.Title), e.Passed, e.Total, num(e.Points), num(e.MaxPoints), statusIcon(e.Status))
+	}
+	if len(r.Protected) > 0 {
+		fmt.Fprintf(w, "\n### Protected files changed\n\nThese files may not be changed by a submission; grading used the originals.\n\n")
+		for i, p := range r.Protected {
+			if i == 50 {
+				fmt.Fprintf(w, "- ... and %d more\n", len(r.Protected)-50)
+				break
+			}
+			fmt.Fprintf(w, "- `%s` (%s)\n", mdEscape(p.Path), p.Action)
+		}
 	}
 	first := true
 	for _, e := range r.Exercises {

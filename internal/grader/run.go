@@ -37,6 +37,7 @@ type binaryRun struct {
 	final    map[string]string  // their verdict: pass, fail or skip
 	output   map[string]*capBuf // each top-level test's output, its subtests' included
 	pkgOut   *capBuf            // output outside any test: TestMain, goleak, a crash after the tests
+	forged   []string           // why the event stream cannot be genuine, if it cannot
 	exitCode int                // the binary's exit status (-1 when killed)
 	killed   bool               // the grader killed it at the timeout
 	err      error              // the binary or test2json could not be started
@@ -173,7 +174,13 @@ func (r *binaryRun) add(ev event) {
 		buf.WriteString(ev.Output)
 	case "run":
 		if !sub {
+			// With -test.count=1 the testing package starts each test once. A second start means
+			// something else printed test2json framing: the events cannot be trusted.
+			if r.started[top] {
+				r.forged = append(r.forged, top+" was reported as started twice")
+			}
 			r.started[top] = true
+			delete(r.final, top)
 		}
 	case "pass", "fail", "skip":
 		// A verdict counts only for a test the binary really started, and a failure is final: lines a
@@ -188,6 +195,42 @@ func quoteAll(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = regexp.QuoteMeta(n)
+	}
+	return out
+}
+
+// timedOut returns the tests that the testing package itself lists as running when its -test.timeout
+// alarm fired ("panic: test timed out after 1m0s\n\trunning tests:\n\t\tTestX (1m0s)"). Whatever was
+// printed for them before, they did not pass.
+func (r *binaryRun) timedOut() []string {
+	var names []string
+	for _, buf := range append([]*capBuf{r.pkgOut}, mapValues(r.output)...) {
+		out := buf.String()
+		i := strings.Index(out, "panic: test timed out after")
+		if i < 0 {
+			continue
+		}
+		lines := strings.Split(out[i:], "\n")
+		for j := 1; j < len(lines); j++ {
+			l := strings.TrimSpace(lines[j])
+			if j == 1 && l == "running tests:" {
+				continue
+			}
+			name, _, ok := strings.Cut(l, " (")
+			if !ok || !strings.HasPrefix(name, "Test") {
+				break
+			}
+			top, _, _ := strings.Cut(name, "/")
+			names = append(names, top)
+		}
+	}
+	return names
+}
+
+func mapValues[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
 	}
 	return out
 }
