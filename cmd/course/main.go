@@ -35,6 +35,8 @@ Usage:
   course verify [flags] [PATTERN...]   check the course itself (instructors; what 'make test' runs)
   course list                          list the exercises in course order
   course hint   EXERCISE [N | --all]   show an exercise's N-th hint (default: the first)
+  course report --raw FILE [--changed-files FILE] [--json F] [--markdown F] [--classroom F]
+                                       CI, trusted side: re-score an untrusted grade.json
   course overlay [--mutant N] [PATTERN...]
                                        instructors: write a go test -overlay file that swaps in the
                                        reference solutions (or mutant N) and print its path
@@ -92,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdHint(args[1:], stdout)
 	case "overlay":
 		return cmdOverlay(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
 	}
 	return &exitError{2, fmt.Sprintf("unknown command %q (try 'course help')", args[0])}
 }
@@ -169,6 +173,7 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		mutant    = fs.Int("mutant", 0, "grade the `N`-th mutant of each exercise that has one (instructors)")
 		failUnder = fs.Float64("fail-under", -1, "exit with status 1 when the total is below `POINTS` (for CI)")
 		verbose   = fs.Bool("v", false, "print the output of every test that did not pass")
+		classroom = fs.String("classroom", "", "also write the result in GitHub Classroom's autograding format (base64) to `FILE`")
 		protect   = fs.String("protect-from", "", "CI: first make every file but the exercise files what it is at git commit `REF` (rewrites the working tree)")
 	)
 	c.register(fs)
@@ -236,20 +241,8 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *verbose {
 		writeFailures(stdout, rep)
 	}
-	if *jsonOut != "" {
-		if err := rep.WriteJSON(*jsonOut); err != nil {
-			return err
-		}
-	}
-	if *mdOut != "" {
-		f, err := os.Create(*mdOut)
-		if err != nil {
-			return err
-		}
-		rep.WriteMarkdown(f)
-		if err := f.Close(); err != nil {
-			return err
-		}
+	if err := writeReports(rep, *jsonOut, *mdOut, *classroom); err != nil {
+		return err
 	}
 	if *failUnder >= 0 && rep.Points < *failUnder {
 		return &exitError{1, fmt.Sprintf("score %.2f is below --fail-under %.2f", rep.Points, *failUnder)}
@@ -409,4 +402,90 @@ func cmdOverlay(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, file)
 	return nil
+}
+
+// writeReports writes the report's machine-readable forms to the files that are named.
+func writeReports(rep *grader.Report, jsonOut, mdOut, classroom string) error {
+	if jsonOut != "" {
+		if err := rep.WriteJSON(jsonOut); err != nil {
+			return err
+		}
+	}
+	if mdOut != "" {
+		var b strings.Builder
+		rep.WriteMarkdown(&b)
+		if err := os.WriteFile(mdOut, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	if classroom != "" {
+		if err := os.WriteFile(classroom, []byte(rep.ClassroomResult()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cmdReport(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		raw       = fs.String("raw", "", "the untrusted job's grade.json (`FILE`)")
+		changed   = fs.String("changed-files", "", "`FILE` listing the pull request's changed paths, one per line")
+		jsonOut   = fs.String("json", "", "write the trusted course-grade/v1 report to `FILE`")
+		mdOut     = fs.String("markdown", "", "write the job summary / pull request comment to `FILE`")
+		classroom = fs.String("classroom", "", "write GitHub Classroom's autograding result (base64) to `FILE`")
+	)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: course report --raw FILE [flags]\n\nThe trusted side of pull-request grading: validates the untrusted job's report against this\ncheckout's manifest and tests, caps every score at what the passing tests earn, and names the\nprotected files the pull request changed. It never builds or runs the pull request's code.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{2, ""}
+	}
+	if *raw == "" {
+		return &exitError{2, "report needs --raw FILE"}
+	}
+	root, m, err := loadCourse()
+	if err != nil {
+		return err
+	}
+	data, err := readLimited(*raw, grader.MaxRawReport)
+	if err != nil {
+		return err
+	}
+	var files []string
+	if *changed != "" {
+		list, err := readLimited(*changed, 1<<20)
+		if err != nil {
+			return err
+		}
+		files = strings.Split(string(list), "\n")
+	}
+	rep, err := grader.Rescore(data, m, root, files)
+	if err != nil {
+		return err
+	}
+	rep.WriteText(stdout, nil)
+	return writeReports(rep, *jsonOut, *mdOut, *classroom)
+}
+
+// readLimited reads file, refusing one larger than limit bytes.
+func readLimited(file string, limit int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
+	}
+	return data, nil
 }
