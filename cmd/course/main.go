@@ -4,6 +4,8 @@
 //	course verify [flags] [PATTERN...]   check the course: solutions pass, stubs and mutants fail
 //	course list                          list the exercises in order
 //	course hint   EXERCISE [N | --all]   show the N-th hint of an exercise
+//	course report --raw FILE             re-score an untrusted grade.json (CI, trusted side)
+//	course export --student DIR          write the student edition, without solutions (instructors)
 //	course overlay [--mutant N]          write a go test -overlay file for the solutions (instructors)
 //
 // Run it from anywhere inside the course: `go run ./cmd/course grade`, or `make grade`.
@@ -37,6 +39,8 @@ Usage:
   course hint   EXERCISE [N | --all]   show an exercise's N-th hint (default: the first)
   course report --raw FILE [--changed-files FILE] [--json F] [--markdown F] [--classroom F]
                                        CI, trusted side: re-score an untrusted grade.json
+  course export --student DIR          instructors: write the student edition (no solutions, no
+                                       mutants) into DIR
   course overlay [--mutant N] [PATTERN...]
                                        instructors: write a go test -overlay file that swaps in the
                                        reference solutions (or mutant N) and print its path
@@ -96,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdOverlay(args[1:], stdout, stderr)
 	case "report":
 		return cmdReport(args[1:], stdout, stderr)
+	case "export":
+		return cmdExport(args[1:], stdout, stderr)
 	}
 	return &exitError{2, fmt.Sprintf("unknown command %q (try 'course help')", args[0])}
 }
@@ -488,4 +494,30 @@ func readLimited(file string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
 	}
 	return data, nil
+}
+
+func cmdExport(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("student", "", "write the student edition of the course into `DIR` (new or empty)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{2, ""}
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		return &exitError{2, "usage: course export --student DIR"}
+	}
+	root, m, err := loadCourse()
+	if err != nil {
+		return err
+	}
+	if m.Edition == grader.StudentEdition {
+		return &exitError{2, "this is already the student edition"}
+	}
+	files, err := grader.Export(root, *dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Wrote the student edition (%d files, no solutions, no mutants) to %s.\n", len(files), *dir)
+	fmt.Fprintf(stdout, "Next: cd %s && git init && git add -A && git commit -m 'Week 11: Concurrency' and push it as the template repository.\n", *dir)
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -156,4 +157,74 @@ func TestGradeScorecardAndReports(t *testing.T) {
 	assert.Equal(t, 1, exitCode(err), "below --fail-under exits 1")
 	_, err = runCLI("grade", "-q", "--no-race", "--fail-under", "4")
 	assert.Equal(t, 0, exitCode(err), "at the bar exits 0")
+}
+
+func TestExportStudentEdition(t *testing.T) {
+	root := tinyCourse(t)
+	extra := map[string]string{
+		"day1_x/done/done.go":                                 "package done\n\n// TODO: return 1.\nfunc F() int { panic(\"TODO: implement F (day1_x/done)\") }\n",
+		"solutions/day1_x/done/done.go":                       "package done\n\nfunc F() int { return 1 }\n",
+		"solutions/day1_x/done/testdata/mutants/zero/done.go": "// Mutant: returns 0.\npackage done\n\nfunc F() int { return 0 }\n",
+		"INSTRUCTORS.md":                                      "# secrets of the trade\n",
+		".github/workflows/verify.yml":                        "name: verify\n",
+		".github/workflows/grade.yml":                         "name: grade\n",
+		".ci/run":                                             "#!/bin/sh\nmake test\n",
+	}
+	for name, body := range extra {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	git := func(dir string, args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	git(root, "init", "-q")
+	git(root, "add", "-A")
+	git(root, "commit", "-q", "-m", "course")
+
+	dest := filepath.Join(t.TempDir(), "student")
+	out, err := runCLI("export", "--student", dest)
+	require.NoError(t, err, out)
+
+	var files []string
+	require.NoError(t, filepath.WalkDir(dest, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dest, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return err
+	}))
+	for _, f := range files {
+		assert.NotContains(t, f, "solutions/", "no solution may be exported")
+		assert.NotContains(t, f, "mutants", "no mutant may be exported")
+	}
+	assert.Contains(t, files, ".github/workflows/grade.yml", "the grade workflow goes with the student edition")
+	assert.Contains(t, files, "day1_x/done/done_test.go")
+	assert.NotContains(t, files, "INSTRUCTORS.md")
+	assert.NotContains(t, files, ".github/workflows/verify.yml")
+
+	t.Chdir(dest)
+	jsonFile := filepath.Join(t.TempDir(), "grade.json")
+	out, err = runCLI("grade", "-q", "--no-race", "--json", jsonFile)
+	require.NoError(t, err, out)
+	var rep struct {
+		Points    float64 `json:"points"`
+		Exercises []struct {
+			Status string `json:"status"`
+		} `json:"exercises"`
+	}
+	data, err := os.ReadFile(jsonFile)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Zero(t, rep.Points)
+	for _, e := range rep.Exercises {
+		assert.Equal(t, "not-started", e.Status)
+	}
+	_, err = runCLI("verify")
+	require.Error(t, err, "the student edition has nothing to verify")
+	assert.Contains(t, err.Error(), "student edition")
 }

@@ -15,6 +15,7 @@ const ManifestFile = "course.toml"
 // Manifest is the course's list of exercises, in the order a student works them.
 type Manifest struct {
 	Title     string     `toml:"title"`
+	Edition   string     `toml:"edition"` // "" for the course repository, "student" for an export
 	Exercises []Exercise `toml:"exercise"`
 }
 

@@ -50,6 +50,9 @@ func MutantOverlay(root string, exs []Exercise, k int) (Overlay, []Exercise, err
 // reference solution passes every test, and every mutant compiles and is rejected. It writes one line
 // per exercise and, last, "N passed, N failed", and reports how many exercises failed.
 func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io.Writer) (failed int, err error) {
+	if m.Edition == StudentEdition {
+		return 0, fmt.Errorf("this is the student edition of the course: it has no solutions to verify (use `make grade`)")
+	}
 	problems := map[string][]string{}
 	summary := map[string][]string{}
 	note := func(id, format string, args ...any) {
