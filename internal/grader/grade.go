@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -42,7 +43,25 @@ type Options struct {
 	Go       string        // the go command; "" means "go"
 	Progress io.Writer     // if set, one line per exercise as it is graded
 
-	noStatic bool // tests only: run flagged code, to test the run-time defences on their own
+	noStatic  bool   // tests only: run flagged code, to test the run-time defences on their own
+	test2json string // the toolchain's test2json binary, found once per run
+}
+
+// findTest2json returns the path of the toolchain's test2json, so that each test run does not pay
+// for starting the go command; "" falls back to `go tool test2json`.
+func findTest2json(ctx context.Context, opts *Options) string {
+	out, err := exec.CommandContext(ctx, opts.goCmd(), "env", "GOTOOLDIR").Output()
+	if err != nil {
+		return ""
+	}
+	bin := filepath.Join(strings.TrimSpace(string(out)), "test2json")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	if !fileExists(bin) {
+		return ""
+	}
+	return bin
 }
 
 func (o *Options) goCmd() string {
@@ -66,6 +85,9 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
+	}
+	if opts.test2json == "" {
+		opts.test2json = findTest2json(ctx, &opts)
 	}
 	tmp, err := os.MkdirTemp("", "course-grade-")
 	if err != nil {
@@ -267,7 +289,7 @@ func verdict(tests []TestResult, afterTests []string) (status, reason string) {
 	case passed == len(tests):
 		return StatusPass, ""
 	case passed == 0 && todo == len(tests):
-		return StatusNotStarted, "not started: the stub still panics with TODO"
+		return StatusNotStarted, "the stub still panics with TODO"
 	}
 	bad := tests[firstBad]
 	reason = bad.Name + ": " + describe(bad)

@@ -86,6 +86,9 @@ func runBinary(ctx context.Context, opts *Options, bin, dir, pkg string, tests [
 	ownProcessGroup(test)
 
 	conv := exec.Command(opts.goCmd(), "tool", "test2json", "-t", "-p", pkg)
+	if opts.test2json != "" {
+		conv = exec.Command(opts.test2json, "-t", "-p", pkg)
+	}
 	conv.Stdin = pr
 	convOut, err := conv.StdoutPipe()
 	if err != nil {

@@ -1,0 +1,203 @@
+package background
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/assert"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// stuck is the hint shown when a fake-time test ends with goroutines still blocked.
+const stuck = "the loop got stuck or left a goroutine behind: Stop and cancelling ctx must end the loop's " +
+	"goroutine (and any helper goroutine it started), and Stop must return once it has"
+
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// TestLoopCallsFnEveryInterval checks, in fake time, that fn is called exactly once per interval,
+// starting one interval after Start.
+func TestLoopCallsFnEveryInterval(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	for _, interval := range []time.Duration{time.Millisecond, time.Second, 5 * time.Minute} {
+		t.Run(interval.String(), func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
+				var calls atomic.Int64
+				l := Start(context.Background(), interval, func(ctx context.Context) {
+					calls.Add(1)
+					if ctx.Err() != nil {
+						t.Errorf("fn was called with a context that is already cancelled")
+					}
+				})
+				defer l.Stop()
+
+				time.Sleep(interval / 2)
+				synctest.Wait()
+				assert.Zero(t, calls.Load(), "fn was called before one interval had passed: "+
+					"the first call comes one interval after Start (use a time.Ticker)")
+				for k := int64(1); k <= 10; k++ {
+					time.Sleep(interval)
+					synctest.Wait()
+					if !assert.Equal(t, k, calls.Load(), "after %v + %v/2 of (fake) time fn must have been called exactly %d times", time.Duration(k)*interval, interval, k) {
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestStopEndsTheLoop checks nothing runs after Stop, Done is closed, and fn's context is cancelled.
+func TestStopEndsTheLoop(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
+		const interval = time.Second
+		var calls atomic.Int64
+		var fnCtx context.Context
+		l := Start(context.Background(), interval, func(ctx context.Context) {
+			calls.Add(1)
+			fnCtx = ctx
+		})
+		time.Sleep(3*interval + interval/2)
+		synctest.Wait()
+		assert.Equal(t, int64(3), calls.Load(), "after 3.5 intervals fn must have been called 3 times")
+		assert.False(t, closed(l.Done()), "Done was closed while the loop was still running")
+
+		l.Stop()
+		assert.True(t, closed(l.Done()), "Done must be closed once Stop has returned")
+		if assert.NotNil(t, fnCtx, "fn was never called") {
+			assert.Error(t, fnCtx.Err(), "the context passed to fn must be cancelled by Stop")
+		}
+
+		time.Sleep(10 * interval)
+		synctest.Wait()
+		assert.Equal(t, int64(3), calls.Load(), "fn was called after Stop returned: "+
+			"the loop must return as soon as its context is cancelled")
+	})
+}
+
+// TestStopWaitsForARunningCall checks Stop does not return while fn is still running.
+func TestStopWaitsForARunningCall(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
+		const interval = time.Second
+		finish := make(chan struct{})
+		var calls, finished atomic.Int64
+		l := Start(context.Background(), interval, func(context.Context) {
+			calls.Add(1)
+			<-finish // a long call, still running when Stop is called
+			finished.Add(1)
+		})
+		time.Sleep(interval + interval/2)
+		synctest.Wait() // fn is running its first call
+		assert.Equal(t, int64(1), calls.Load(), "fn must have been called once after 1.5 intervals")
+
+		stopped := make(chan struct{})
+		go func() { l.Stop(); close(stopped) }()
+		synctest.Wait()
+		assert.False(t, closed(stopped), "Stop returned while fn was still running: "+
+			"Stop must wait until the loop's goroutine has returned, so nothing outlives its owner")
+
+		close(finish)
+		<-stopped
+		assert.Equal(t, int64(1), finished.Load(), "Stop returned before fn did")
+		time.Sleep(10 * interval)
+		synctest.Wait()
+		assert.Equal(t, int64(1), calls.Load(), "fn was called again after Stop")
+	})
+}
+
+// TestCancellingCtxEndsTheLoop checks the owner's context ends the loop without Stop.
+func TestCancellingCtxEndsTheLoop(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
+		const interval = time.Minute
+		var calls atomic.Int64
+		ctx, cancel := context.WithCancel(context.Background())
+		l := Start(ctx, interval, func(context.Context) { calls.Add(1) })
+		defer l.Stop()
+
+		time.Sleep(2*interval + interval/2)
+		cancel()
+		synctest.Wait()
+		assert.True(t, closed(l.Done()), "the loop was still running after the context given to Start was "+
+			"cancelled: select on ctx.Done() in the loop (a goroutine whose owner is gone must end)")
+		time.Sleep(10 * interval)
+		synctest.Wait()
+		assert.Equal(t, int64(2), calls.Load(), "fn must have been called twice before the cancel at 2.5 intervals and never after")
+	})
+}
+
+// TestStopIsIdempotent checks Stop can be called again, concurrently, and before the first tick.
+func TestStopIsIdempotent(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
+		var calls atomic.Int64
+		l := Start(context.Background(), time.Second, func(context.Context) { calls.Add(1) })
+		l.Stop() // before the first tick
+		l.Stop()
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(l.Stop)
+		}
+		wg.Wait()
+		assert.True(t, closed(l.Done()), "Done must be closed after Stop")
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		assert.Zero(t, calls.Load(), "fn was called although Stop came before the first interval ended")
+	})
+}
+
+// TestFnNeverRunsConcurrentlyWithItself uses a fn slower than the interval.
+func TestFnNeverRunsConcurrentlyWithItself(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
+		const interval = time.Second
+		var hw coursetest.HighWater
+		var calls atomic.Int64
+		l := Start(context.Background(), interval, func(context.Context) {
+			hw.Enter()
+			defer hw.Exit()
+			calls.Add(1)
+			time.Sleep(5 * interval / 2) // slower than the ticker
+		})
+		time.Sleep(20 * interval)
+		l.Stop()
+		assert.Equal(t, int64(1), hw.Max(), "fn ran %d times at once: call fn on the loop's goroutine, not in a new goroutine per tick", hw.Max())
+		assert.GreaterOrEqual(t, calls.Load(), int64(5), "a fn slower than the interval must still be called again as soon as it returns (missed ticks are dropped, not all)")
+	})
+}
+
+// TestStopLeavesNoGoroutineBehind checks, with goleak, that Stop leaves nothing running: no loop
+// goroutine, no helper goroutine feeding it ticks.
+func TestStopLeavesNoGoroutineBehind(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d loops", n), func(t *testing.T) {
+			before := goleak.IgnoreCurrent() // blame only goroutines started by this subtest
+			loops := make([]*Loop, n)
+			for i := range loops {
+				loops[i] = Start(context.Background(), time.Hour, func(context.Context) {})
+			}
+			for _, l := range loops {
+				coursetest.Within(t, l.Stop, "Stop never returned")
+			}
+			assert.NoError(t, goleak.Find(before), "a goroutine outlived Stop: the loop must use one goroutine and a "+
+				"time.Ticker it stops (defer ticker.Stop()), not time.Tick behind a helper goroutine")
+		})
+	}
+}

@@ -1,0 +1,269 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var errBoom = errors.New("boom")
+
+// call is a method call running on its own goroutine, so the test can check whether it has returned.
+type call struct {
+	done chan struct{}
+	err  error
+}
+
+func goCall(fn func() error) *call {
+	c := &call{done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.err = fn()
+	}()
+	return c
+}
+
+// returned reports, without blocking, whether the call has returned.
+func (c *call) returned() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits for the call to return and returns its error.
+func (c *call) wait() error {
+	<-c.done
+	return c.err
+}
+
+// TestWorkerLifeWhenFnReturnsOnItsOwn follows a worker from New to Stopped and checks Wait.
+func TestWorkerLifeWhenFnReturnsOnItsOwn(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, "the worker got stuck: Start must run fn on a new goroutine and return at once, "+
+		"and Wait must return once fn has returned", func(t *testing.T) {
+		finish := make(chan struct{})
+		w := NewWorker(func(ctx context.Context) error {
+			<-finish
+			return errBoom
+		})
+		assert.Equal(t, New, w.State(), "a worker that was never started must be New")
+
+		require.NoError(t, w.Start(context.Background()), "Start on a New worker must succeed")
+		assert.Equal(t, Running, w.State(), "after Start, while fn runs, the worker must be Running")
+
+		waitCall := goCall(w.Wait)
+		synctest.Wait()
+		assert.False(t, waitCall.returned(), "Wait returned while fn was still running: it must block until the goroutine has returned")
+		assert.Equal(t, Running, w.State(), "the worker must stay Running until fn returns")
+
+		close(finish) // fn returns errBoom
+		err := waitCall.wait()
+		assert.ErrorIs(t, err, errBoom, "Wait must return the error fn returned")
+		assert.Equal(t, Stopped, w.State(), "once fn has returned (and Wait has seen it) the worker must be Stopped")
+		assert.ErrorIs(t, w.Wait(), errBoom, "a second Wait must return the same error at once")
+	})
+}
+
+// TestStopCancelsAndWaitsForTheGoroutine checks Stop cancels fn's context, reports Stopping while fn
+// winds down, and returns only after fn has returned.
+func TestStopCancelsAndWaitsForTheGoroutine(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, "Stop never returned: it must cancel fn's context and wait for the goroutine", func(t *testing.T) {
+		finish := make(chan struct{})
+		var exited atomic.Bool
+		w := NewWorker(func(ctx context.Context) error {
+			<-ctx.Done() // asked to stop...
+			<-finish     // ...but cleaning up takes a while
+			exited.Store(true)
+			return ctx.Err()
+		})
+		require.NoError(t, w.Start(context.Background()))
+
+		stopCall := goCall(w.Stop)
+		synctest.Wait() // fn has seen the cancellation and is blocked on finish
+		assert.False(t, stopCall.returned(), "Stop returned while fn was still running: "+
+			"Stop must wait until the goroutine has returned (a worker must never outlive its Stop)")
+		assert.Equal(t, Stopping, w.State(), "after Stop was called and before fn returned the worker must be Stopping")
+
+		close(finish)
+		err := stopCall.wait()
+		assert.True(t, exited.Load(), "Stop returned before fn did")
+		assert.ErrorIs(t, err, context.Canceled, "Stop must return fn's error (here ctx.Err(), context.Canceled)")
+		assert.Equal(t, Stopped, w.State(), "after Stop returns the worker must be Stopped")
+		assert.ErrorIs(t, w.Wait(), context.Canceled, "Wait after Stop must return fn's error")
+	})
+}
+
+// TestStartTwiceIsAnError checks a worker runs fn at most once, whoever calls Start.
+func TestStartTwiceIsAnError(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	t.Run("one after the other", func(t *testing.T) {
+		coursetest.Bubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
+			var calls atomic.Int64
+			w := NewWorker(func(ctx context.Context) error { calls.Add(1); <-ctx.Done(); return nil })
+			require.NoError(t, w.Start(context.Background()))
+			assert.ErrorIs(t, w.Start(context.Background()), ErrStarted, "a second Start must return ErrStarted")
+			assert.Equal(t, Running, w.State(), "a failed Start must not change the state")
+			assert.NoError(t, w.Stop())
+			assert.ErrorIs(t, w.Start(context.Background()), ErrStarted, "Start after Stop must return ErrStarted")
+			assert.Equal(t, Stopped, w.State(), "a failed Start must not change the state")
+			assert.Equal(t, int64(1), calls.Load(), "fn must run exactly once")
+		})
+	})
+	t.Run("from many goroutines at once", func(t *testing.T) {
+		coursetest.Bubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
+			var calls atomic.Int64
+			w := NewWorker(func(ctx context.Context) error { calls.Add(1); <-ctx.Done(); return nil })
+			const n = 8
+			var ok, already atomic.Int64
+			var wg sync.WaitGroup
+			for range n {
+				wg.Go(func() {
+					switch err := w.Start(context.Background()); {
+					case err == nil:
+						ok.Add(1)
+					case errors.Is(err, ErrStarted):
+						already.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			assert.Equal(t, int64(1), ok.Load(), "exactly one of %d concurrent Starts must succeed: check and set the state under one lock", n)
+			assert.Equal(t, int64(n-1), already.Load(), "the other Starts must return ErrStarted")
+			assert.NoError(t, w.Stop())
+			assert.Equal(t, int64(1), calls.Load(), "fn must run exactly once")
+		})
+	})
+}
+
+// stopNoPanic calls w.Stop and turns a panic into a test error, so that one broken Stop does not end
+// the whole test binary.
+func stopNoPanic(t *testing.T, w *Worker) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("Stop panicked: %v\n(Stop must be idempotent: cancel a context or guard the close with the state, "+
+				"never close the same channel twice)", r)
+		}
+	}()
+	return w.Stop()
+}
+
+// TestStopIsIdempotent checks Stop can be called again, concurrently, and before Start.
+func TestStopIsIdempotent(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	t.Run("twice", func(t *testing.T) {
+		coursetest.Bubble(t, "Stop never returned", func(t *testing.T) {
+			w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return errBoom })
+			require.NoError(t, w.Start(context.Background()))
+			assert.ErrorIs(t, stopNoPanic(t, w), errBoom, "Stop must return fn's error")
+			assert.ErrorIs(t, stopNoPanic(t, w), errBoom, "a second Stop must return fn's error again")
+			assert.Equal(t, Stopped, w.State())
+		})
+	})
+	t.Run("from many goroutines at once", func(t *testing.T) {
+		coursetest.Bubble(t, "Stop never returned", func(t *testing.T) {
+			finish := make(chan struct{})
+			var exited atomic.Bool
+			w := NewWorker(func(ctx context.Context) error {
+				<-ctx.Done()
+				<-finish
+				exited.Store(true)
+				return nil
+			})
+			require.NoError(t, w.Start(context.Background()))
+			const n = 8
+			var early atomic.Int64
+			var wg sync.WaitGroup
+			for range n {
+				wg.Go(func() {
+					stopNoPanic(t, w)
+					if !exited.Load() {
+						early.Add(1)
+					}
+				})
+			}
+			synctest.Wait()
+			close(finish)
+			wg.Wait()
+			assert.Zero(t, early.Load(), "%d of %d concurrent Stops returned while fn was still running: every Stop must wait for the goroutine", early.Load(), n)
+			assert.Equal(t, Stopped, w.State())
+		})
+	})
+	t.Run("before Start", func(t *testing.T) {
+		coursetest.Bubble(t, "Stop or Wait on a worker that was never started blocked: Stop must move a New worker straight to Stopped", func(t *testing.T) {
+			var calls atomic.Int64
+			w := NewWorker(func(ctx context.Context) error { calls.Add(1); return errBoom })
+			assert.NoError(t, stopNoPanic(t, w), "Stop on a New worker must return nil: fn never ran")
+			assert.Equal(t, Stopped, w.State(), "Stop on a New worker must make it Stopped")
+			assert.NoError(t, w.Wait(), "Wait on a worker stopped before Start must return nil at once")
+			assert.ErrorIs(t, w.Start(context.Background()), ErrStarted, "a stopped worker cannot be started")
+			assert.NoError(t, stopNoPanic(t, w), "Stop again must still return nil")
+			synctest.Wait()
+			assert.Zero(t, calls.Load(), "fn must never run on a worker stopped before Start")
+		})
+	})
+}
+
+// TestCancellingTheParentContextStopsTheWorker checks the owner's context bounds the worker's life.
+func TestCancellingTheParentContextStopsTheWorker(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, "the worker did not stop when the context given to Start was cancelled: "+
+		"derive fn's context from it (context.WithCancel(ctx))", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
+		require.NoError(t, w.Start(ctx))
+		synctest.Wait()
+		assert.Equal(t, Running, w.State())
+
+		cancel()
+		assert.ErrorIs(t, w.Wait(), context.Canceled, "Wait must return fn's error after the parent context is cancelled")
+		assert.Equal(t, Stopped, w.State(), "the worker must be Stopped once fn has returned")
+		assert.ErrorIs(t, stopNoPanic(t, w), context.Canceled, "Stop on a Stopped worker must return fn's error")
+	})
+}
+
+// TestStateIsSafeForConcurrentUse reads the state from several goroutines while the worker starts,
+// stops and ends; run it with -race. The states each reader sees must only move forward.
+func TestStateIsSafeForConcurrentUse(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.Bubble(t, "the worker got stuck (Stop never returned)", func(t *testing.T) {
+		w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return nil })
+		const readers = 4
+		seen := make([][]State, readers)
+		var wg sync.WaitGroup
+		for r := range readers {
+			wg.Go(func() {
+				for range 200 {
+					seen[r] = append(seen[r], w.State())
+				}
+			})
+		}
+		require.NoError(t, w.Start(context.Background()))
+		assert.NoError(t, w.Stop())
+		wg.Wait()
+		for r, states := range seen {
+			for i := 1; i < len(states); i++ {
+				if states[i] < states[i-1] {
+					assert.Fail(t, fmt.Sprintf("reader %d saw the state go backwards: %v then %v", r, states[i-1], states[i]),
+						"a worker's state only moves forward: New → Running → Stopping → Stopped")
+					break
+				}
+			}
+		}
+		assert.Equal(t, Stopped, w.State())
+	})
+}
