@@ -137,11 +137,14 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 	for _, e := range exs {
 		ids = append(ids, e.ID)
 	}
+	var extra []string
 	for id := range problems {
 		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
+			extra = append(extra, id)
 		}
 	}
+	sort.Strings(extra)
+	ids = append(ids, extra...)
 	passed := 0
 	for _, id := range ids {
 		if p := problems[id]; len(p) > 0 {

@@ -1,0 +1,79 @@
+package grader
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestVerify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds test binaries")
+	}
+	root := t.TempDir()
+	goSum, err := os.ReadFile(filepath.Join(moduleRoot(t), "go.sum"))
+	require.NoError(t, err)
+	test := func(pkg string) string {
+		return "package " + pkg + "\n\nimport (\n\t\"testing\"\n\n\t\"go.uber.org/goleak\"\n)\n\n" +
+			"func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }\n\n" +
+			"func TestDouble(t *testing.T) {\n\tfor _, n := range []int{0, 1, 5} {\n\t\tif Double(n) != 2*n {\n\t\t\tt.Fatalf(\"Double(%d) = %d\", n, Double(n))\n\t\t}\n\t}\n}\n"
+	}
+	files := map[string]string{
+		"go.mod": "module course.test\n\ngo 1.26\n\nrequire go.uber.org/goleak v1.3.0\n",
+		"go.sum": string(goSum),
+		"course.toml": `[[exercise]]
+id = "day1_x/good"
+title = "good"
+day = 1
+points = 10
+topics = ["t"]
+hints = ["a", "b"]
+
+[[exercise]]
+id = "day1_x/weak"
+title = "weak"
+day = 1
+points = 10
+topics = ["t"]
+hints = ["a", "b"]
+`,
+		"day1_x/good/good.go":                                   "package good\n\n// TODO: double n.\nfunc Double(n int) int { panic(\"TODO: implement Double\") }\n",
+		"day1_x/good/good_test.go":                              test("good"),
+		"solutions/day1_x/good/good.go":                         "package good\n\nfunc Double(n int) int { return 2 * n }\n",
+		"solutions/day1_x/good/testdata/mutants/plus/good.go":   "// Mutant: adds instead of multiplying.\npackage good\n\nfunc Double(n int) int { return n + 2 }\n",
+		"solutions/day1_x/good/testdata/mutants/square/good.go": "// Mutant: squares.\npackage good\n\nfunc Double(n int) int { return n * n }\n",
+		"day1_x/weak/weak.go":                                   "package weak\n\n// TODO: double n.\nfunc Double(n int) int { panic(\"TODO: implement Double\") }\n",
+		"day1_x/weak/weak_test.go":                              test("weak"),
+		"solutions/day1_x/weak/weak.go":                         "package weak\n\nfunc Double(n int) int { return 2 * n }\n",
+		"solutions/day1_x/weak/testdata/mutants/shift/weak.go":  "// Mutant: the same thing, spelled differently, so no test can catch it.\npackage weak\n\nfunc Double(n int) int { return n << 1 }\n",
+		"solutions/day1_x/weak/testdata/mutants/broken/weak.go": "// Mutant: does not compile.\npackage weak\n\nfunc Double(n int) int { return \"two\" }\n",
+		"day1_x/unlisted/unlisted.go":                           "package unlisted\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	m, err := LoadManifest(filepath.Join(root, ManifestFile))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	failed, err := Verify(context.Background(), m, m.Exercises, Options{Root: root, Timeout: 30 * time.Second, Race: true}, &out)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	t.Log(out.String())
+	assert.Equal(t, 2, failed)
+	require.Len(t, lines, 4, "one line per exercise, one for the unlisted directory, and the closing count")
+	assert.Regexp(t, `^ok +day1_x/good +stub 0/1, solution 1/1, mutants 2/2 rejected$`, lines[0])
+	assert.Regexp(t, `^FAIL +day1_x/weak `, lines[1])
+	assert.Contains(t, lines[1], `mutant "shift" passes every test`)
+	assert.Contains(t, lines[1], `mutant "broken" does not compile`)
+	assert.Regexp(t, `^FAIL +day1_x/unlisted +exercise directory is not listed`, lines[2])
+	assert.Equal(t, "1 passed, 2 failed", lines[3])
+}
