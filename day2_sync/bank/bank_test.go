@@ -1,0 +1,332 @@
+package bank
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
+// failed test left behind). Call it first, so that it runs after the test's other cleanups.
+func checkLeaks(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+func TestDepositWithdraw(t *testing.T) {
+	tests := []struct {
+		name    string
+		start   int64
+		op      func(b *Bank) error
+		wantErr error
+		want    int64
+	}{
+		{"deposit", 100, func(b *Bank) error { return b.Deposit(0, 50) }, nil, 150},
+		{"withdraw", 100, func(b *Bank) error { return b.Withdraw(0, 30) }, nil, 70},
+		{"withdraw everything", 100, func(b *Bank) error { return b.Withdraw(0, 100) }, nil, 0},
+		{"withdraw too much", 100, func(b *Bank) error { return b.Withdraw(0, 101) }, ErrInsufficientFunds, 100},
+		{"deposit zero", 100, func(b *Bank) error { return b.Deposit(0, 0) }, ErrInvalidAmount, 100},
+		{"withdraw negative", 100, func(b *Bank) error { return b.Withdraw(0, -5) }, ErrInvalidAmount, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(tt.start)
+			var err error
+			await(t, func() { err = tt.op(b) }, "%s never returned", tt.name)
+			require.ErrorIs(t, err, tt.wantErr, "%s: error", tt.name)
+			assert.Equal(t, tt.want, b.Balance(0), "balance after %s (started at %d)", tt.name, tt.start)
+		})
+	}
+	t.Run("concurrent deposits and withdrawals", func(t *testing.T) {
+		checkLeaks(t)
+		const goroutines, ops = 4, 500
+		b := New(1000)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Go(func() {
+				<-start
+				for range ops {
+					if err := b.Deposit(0, 3); err != nil {
+						t.Errorf("Deposit(0, 3) = %v", err)
+						return
+					}
+					if err := b.Withdraw(0, 3); err != nil {
+						t.Errorf("Withdraw(0, 3) after a deposit of 3 = %v", err)
+						return
+					}
+					if bal := b.Balance(0); bal < 1000-3*goroutines || bal > 1000+3*goroutines {
+						t.Errorf("Balance(0) = %d, impossible while each goroutine has at most 3 deposited", bal)
+						return
+					}
+				}
+			})
+		}
+		close(start)
+		await(t, wg.Wait, "Deposit, Withdraw and Balance called at once never finished")
+		assert.EqualValues(t, 1000, b.Balance(0),
+			"%d goroutines each deposited and withdrew 3, %d times: the balance must be back to 1000 (a lost update means a read-modify-write without the lock)", goroutines, ops)
+	})
+}
+
+func TestTransfer(t *testing.T) {
+	tests := []struct {
+		name             string
+		from, to         int
+		amount           int64
+		wantErr          error
+		want0, want1     int64
+		explainIfBlocked string
+	}{
+		{name: "moves money", from: 0, to: 1, amount: 30, want0: 70, want1: 80},
+		{name: "moves money backwards", from: 1, to: 0, amount: 50, want0: 150, want1: 0},
+		{name: "empties the account", from: 0, to: 1, amount: 100, want0: 0, want1: 150},
+		{name: "insufficient funds change nothing", from: 1, to: 0, amount: 51, wantErr: ErrInsufficientFunds, want0: 100, want1: 50},
+		{name: "zero amount", from: 0, to: 1, amount: 0, wantErr: ErrInvalidAmount, want0: 100, want1: 50},
+		{name: "negative amount", from: 0, to: 1, amount: -10, wantErr: ErrInvalidAmount, want0: 100, want1: 50},
+		{name: "same account", from: 1, to: 1, amount: 10, wantErr: ErrSameAccount, want0: 100, want1: 50,
+			explainIfBlocked: ": locking the same account twice blocks forever, because Go's sync.Mutex is not " +
+				"reentrant (there is no RLock) — check from == to before locking"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(100, 50)
+			var err error
+			await(t, func() { err = b.Transfer(tt.from, tt.to, tt.amount) },
+				"Transfer(%d, %d, %d) never returned%s", tt.from, tt.to, tt.amount, tt.explainIfBlocked)
+			require.ErrorIs(t, err, tt.wantErr, "Transfer(%d, %d, %d): error", tt.from, tt.to, tt.amount)
+			assert.Equal(t, []int64{tt.want0, tt.want1}, []int64{b.Balance(0), b.Balance(1)},
+				"balances after Transfer(%d, %d, %d), starting from [100 50]", tt.from, tt.to, tt.amount)
+			assert.EqualValues(t, 150, b.Total(), "Total after a transfer: money is moved, never made or lost")
+		})
+	}
+}
+
+// TestOppositeTransfersDoNotDeadlock forces the interleaving that deadlocks code which locks in
+// argument order: Transfer(0, 1) holds account 0 and wants 1 while Transfer(1, 0) holds 1 and wants 0.
+func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
+	checkLeaks(t)
+	b := New(100, 100)
+	errs := make(chan error, 2)
+
+	b.accounts[0].mu.Lock() // the test holds account 0, so both transfers queue up on it
+	go func() { errs <- b.Transfer(0, 1, 10) }()
+	waitLockedOut(t, 1, "Transfer(0, 1, 10) never waited for account 0's mutex, which the test holds: "+
+		"does Transfer lock each account's mu?")
+	go func() { errs <- b.Transfer(1, 0, 20) }()
+	waitLockedOut(t, 2, "Transfer(1, 0, 20) never waited for a mutex while the test held account 0")
+	// Now Transfer(0, 1) is first in line for account 0. If Transfer(1, 0) took account 1 before
+	// queueing for account 0 (argument order), Transfer(0, 1) will get account 0 and wait for 1: deadlock.
+	b.accounts[0].mu.Unlock()
+
+	await(t, func() { <-errs; <-errs }, "Transfer(0, 1) and Transfer(1, 0) ran at the same time and never finished")
+	assert.Equal(t, []int64{110, 90}, []int64{b.Balance(0), b.Balance(1)}, "balances after +20 and -10 on account 0")
+}
+
+// TestTransferChecksFundsUnderLock runs two transfers of the whole balance at once. Both get past
+// any check made before the locks are held; only a check made while holding them stops the second.
+func TestTransferChecksFundsUnderLock(t *testing.T) {
+	checkLeaks(t)
+	b := New(100, 0)
+	errs := make(chan error, 2)
+
+	b.accounts[1].mu.Lock() // hold the destination: both transfers must wait for it (directly or behind each other)
+	for range 2 {
+		go func() { errs <- b.Transfer(0, 1, 100) }()
+	}
+	waitLockedOut(t, 2, "two Transfer(0, 1, 100) calls never both waited for a mutex while the test held account 1: "+
+		"does Transfer lock both accounts?")
+	b.accounts[1].mu.Unlock()
+
+	var results []error
+	await(t, func() { results = append(results, <-errs, <-errs) }, "two Transfer(0, 1, 100) calls never finished")
+	ok := 0
+	for _, err := range results {
+		if err == nil {
+			ok++
+		} else {
+			assert.ErrorIs(t, err, ErrInsufficientFunds, "the transfer that finds no money left")
+		}
+	}
+	assert.Equal(t, 1, ok, "two transfers of 100 from an account holding 100: exactly one may succeed (got %v)", results)
+	assert.Equal(t, []int64{0, 100}, []int64{b.Balance(0), b.Balance(1)},
+		"balances: account 0 must never be overdrawn. Check the balance while you hold both locks, "+
+			"not before taking them (check-then-act)")
+}
+
+func TestConcurrentTransfersConserveTotal(t *testing.T) {
+	checkLeaks(t)
+	const accounts, workers, transfers, initial = 4, 6, 1500, 1000
+	balances := make([]int64, accounts)
+	for i := range balances {
+		balances[i] = initial
+	}
+	b := New(balances...)
+
+	start, stop := make(chan struct{}), make(chan struct{})
+	var workersWG, readersWG sync.WaitGroup
+	for w := range workers {
+		workersWG.Go(func() {
+			<-start
+			for i := range transfers {
+				from := (w + i) % accounts
+				to := (from + 1 + i%(accounts-1)) % accounts // every ordered pair, both directions
+				err := b.Transfer(from, to, int64(1+(i*7+w)%60))
+				if err != nil && !errors.Is(err, ErrInsufficientFunds) {
+					t.Errorf("Transfer(%d, %d, ...) = %v", from, to, err)
+					return
+				}
+			}
+		})
+	}
+	readerErrs := make(chan string, 2)
+	readersWG.Go(func() {
+		<-start
+		for {
+			if total := b.Total(); total != accounts*initial {
+				readerErrs <- fmt.Sprintf("Total() = %d during transfers, want %d: Total must lock every account "+
+					"(in id order) before summing, so it never sees money in flight", total, accounts*initial)
+				return
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	})
+	readersWG.Go(func() {
+		<-start
+		for {
+			for id := range accounts {
+				if bal := b.Balance(id); bal < 0 {
+					readerErrs <- fmt.Sprintf("Balance(%d) = %d: an account was overdrawn", id, bal)
+					return
+				}
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	})
+	close(start)
+	await(t, workersWG.Wait, "%d goroutines transferring between %d accounts in both directions never finished", workers, accounts)
+	close(stop)
+	await(t, readersWG.Wait, "Total and Balance never returned after the transfers finished")
+	close(readerErrs)
+	for e := range readerErrs {
+		t.Error(e)
+	}
+	assert.EqualValues(t, accounts*initial, b.Total(), "money is conserved by transfers")
+	for id := range accounts {
+		assert.GreaterOrEqual(t, b.Balance(id), int64(0), "Balance(%d) after the transfers", id)
+	}
+}
+
+// await runs fn on a new goroutine and waits for it. It fails the test at once, with a sentence that
+// says "deadlock", if every goroutine inside a Bank method is stuck waiting for an account's mutex,
+// and after coursetest.Patience if fn is still running for another reason.
+func await(t *testing.T, fn func(), format string, args ...any) {
+	t.Helper()
+	done := make(chan struct{})
+	panicked := make(chan any, 1)
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				panicked <- r
+			}
+		}()
+		fn()
+	}()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(coursetest.Patience)
+	stuck := 0
+	for {
+		select {
+		case <-done:
+			select {
+			case r := <-panicked:
+				panic(r) // re-raise on the test goroutine so the report names the test
+			default:
+			}
+			return
+		case <-deadline:
+			t.Fatalf("%s\n(still blocked after %v)", fmt.Sprintf(format, args...), coursetest.Patience)
+		case <-tick.C:
+		}
+		// A consistent snapshot in which every goroutine inside the bank waits for a mutex is a
+		// deadlock: whoever holds those mutexes is waiting too. Seeing it three times in a row rules
+		// out a goroutine that is between two states.
+		if inside, waiting := inBank(t); inside > 0 && waiting == inside {
+			stuck++
+		} else {
+			stuck = 0
+		}
+		if stuck == 3 {
+			t.Fatalf("deadlock: %s.\nEvery goroutine inside the bank is waiting for an account's mutex that another "+
+				"one holds. Lock accounts in one global order (increasing id), never in argument order, and never "+
+				"lock a mutex you already hold", fmt.Sprintf(format, args...))
+		}
+	}
+}
+
+// waitLockedOut waits until want goroutines are inside a Bank method waiting for a sync.Mutex.
+func waitLockedOut(t *testing.T, want int, msg string) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(coursetest.Patience)
+	for {
+		if _, waiting := inBank(t); waiting >= want {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s (after %v)", msg, coursetest.Patience)
+		}
+	}
+}
+
+// inBank counts the goroutines of test t (of its top-level test function, so not those an earlier
+// failed test left stuck) that are inside a Bank method, and how many of those are parked waiting to
+// lock a sync.Mutex. runtime.Stack stops the world, so the counts are one snapshot.
+func inBank(t *testing.T) (inside, waiting int) {
+	test, _, _ := strings.Cut(t.Name(), "/")
+	mine := "bank." + test + ".func" // the test's closures are on the stack of every goroutine it started
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, body, _ := strings.Cut(g, "\n") // "goroutine 8 [sync.Mutex.Lock]:"
+		if !strings.Contains(body, "bank.(*Bank).") || !strings.Contains(body, mine) {
+			continue
+		}
+		inside++
+		if strings.Contains(header, "[sync.Mutex.Lock") {
+			waiting++
+		}
+	}
+	return inside, waiting
+}

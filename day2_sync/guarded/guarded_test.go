@@ -1,0 +1,288 @@
+package guarded
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
+// failed test left behind). Call it first, so that it runs after the test's other cleanups.
+func checkLeaks(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+func TestCounterCountsEveryInc(t *testing.T) {
+	checkLeaks(t)
+	const goroutines, perGoroutine = 8, 1000
+	var c Counter
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			<-start // all goroutines begin together, so their Incs really overlap
+			for range perGoroutine {
+				c.Inc()
+			}
+		})
+	}
+	close(start)
+	coursetest.Within(t, wg.Wait, "%d goroutines calling Inc never finished: does Inc forget to Unlock?", goroutines)
+	require.Equal(t, goroutines*perGoroutine, c.Value(),
+		"%d goroutines each called Inc %d times: every increment must count. A lost update means "+
+			"Inc read and wrote n without holding the mutex", goroutines, perGoroutine)
+}
+
+func TestCounterValueWhileIncrementing(t *testing.T) {
+	checkLeaks(t)
+	const writers, readers, perGoroutine = 4, 4, 500
+	var c Counter
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			<-start
+			for range perGoroutine {
+				c.Inc()
+			}
+		})
+	}
+	errs := make(chan string, readers)
+	for range readers {
+		wg.Go(func() {
+			<-start
+			last := 0
+			for range perGoroutine {
+				v := c.Value()
+				if v < last || v > writers*perGoroutine {
+					errs <- fmt.Sprintf("Value returned %d after %d (it may only grow, up to %d)", v, last, writers*perGoroutine)
+					return
+				}
+				last = v
+			}
+		})
+	}
+	close(start)
+	coursetest.Within(t, wg.Wait, "Inc and Value called at once never finished: is a lock not released?")
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	assert.Equal(t, writers*perGoroutine, c.Value(), "final count")
+	// If the race detector reported a race above: Value must take the mutex too, not only Inc.
+}
+
+func TestCacheGetSetLen(t *testing.T) {
+	tests := []struct {
+		name    string
+		sets    [][2]string // key, value, in order
+		get     string
+		want    string
+		wantOK  bool
+		wantLen int
+	}{
+		{name: "empty cache misses", get: "a", wantOK: false, wantLen: 0},
+		{name: "stored key hits", sets: [][2]string{{"a", "1"}}, get: "a", want: "1", wantOK: true, wantLen: 1},
+		{name: "other key misses", sets: [][2]string{{"a", "1"}}, get: "b", wantOK: false, wantLen: 1},
+		{name: "set replaces", sets: [][2]string{{"a", "1"}, {"b", "2"}, {"a", "3"}}, get: "a", want: "3", wantOK: true, wantLen: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewCache[string, string]()
+			for _, kv := range tt.sets {
+				c.Set(kv[0], kv[1])
+			}
+			got, ok := c.Get(tt.get)
+			assert.Equal(t, tt.wantOK, ok, "Get(%q) found a value?", tt.get)
+			assert.Equal(t, tt.want, got, "Get(%q) value", tt.get)
+			assert.Equal(t, tt.wantLen, c.Len(), "Len after %v", tt.sets)
+		})
+	}
+}
+
+func TestCacheConcurrentReadersAndWriters(t *testing.T) {
+	checkLeaks(t)
+	const writers, readers, keys = 4, 4, 200
+	c := NewCache[int, int]()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			<-start
+			for k := range keys {
+				c.Set(k, w*keys+k) // every writer writes every key: writes really collide
+			}
+		})
+	}
+	errs := make(chan string, readers)
+	for range readers {
+		wg.Go(func() {
+			<-start
+			for k := range keys {
+				if v, ok := c.Get(k); ok && v%keys != k {
+					errs <- fmt.Sprintf("Get(%d) = %d, a value never stored for that key", k, v)
+					return
+				}
+				if n := c.Len(); n < 0 || n > keys {
+					errs <- fmt.Sprintf("Len() = %d while at most %d keys exist", n, keys)
+					return
+				}
+			}
+		})
+	}
+	close(start)
+	coursetest.Within(t, wg.Wait, "Get, Set and Len called at once never finished: is a lock not released?")
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	assert.Equal(t, keys, c.Len(), "every key was Set at least once")
+	// If the race detector reported a race above: Get and Len need RLock, and Set needs Lock — an
+	// RLock lets two writers into the map at once.
+}
+
+func TestGetOrComputeRunsOncePerKey(t *testing.T) {
+	checkLeaks(t)
+	const callers = 8
+	c := NewCache[string, int]()
+	var calls atomic.Int32
+	release := make(chan struct{})
+	compute := func(key string) int {
+		calls.Add(1)
+		<-release // hold every computation open until all callers are inside GetOrCompute
+		return len(key)
+	}
+	results := make(chan int, callers)
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() { results <- c.GetOrCompute("gopher", compute) })
+	}
+	// Gate: wait until all callers are blocked inside GetOrCompute (one in compute, the rest waiting
+	// for it — or, if the key is not guarded, all of them in compute).
+	waitParked(t, ").GetOrCompute(", callers,
+		"%d goroutines called GetOrCompute at once but they never all waited inside it", callers)
+	close(release)
+	coursetest.Within(t, wg.Wait, "GetOrCompute never returned after compute finished: do you Unlock on every path?")
+	close(results)
+	require.EqualValues(t, 1, calls.Load(),
+		"compute ran %d times for one key while %d goroutines called GetOrCompute(\"gopher\") at once; want exactly 1. "+
+			"Hold the write lock while you compute and store, and after taking it look the key up again "+
+			"(another goroutine may have stored it since your read-locked lookup)", calls.Load(), callers)
+	for got := range results {
+		assert.Equal(t, len("gopher"), got, "every caller gets the computed value")
+	}
+
+	coursetest.Within(t, func() { c.GetOrCompute("gopher", compute) }, "GetOrCompute on a stored key never returned")
+	assert.EqualValues(t, 1, calls.Load(), "GetOrCompute on a key that is already stored must not compute it again")
+}
+
+func TestGetOrComputeKeys(t *testing.T) {
+	t.Run("stored key is not computed", func(t *testing.T) {
+		c := NewCache[string, int]()
+		c.Set("a", 7)
+		var got int
+		coursetest.Within(t, func() {
+			got = c.GetOrCompute("a", func(string) int { t.Error("compute called for a key that was Set"); return 0 })
+		}, "GetOrCompute on a stored key never returned: does it take a lock it already holds?")
+		assert.Equal(t, 7, got, "GetOrCompute returns the stored value")
+	})
+	t.Run("missing key is stored", func(t *testing.T) {
+		c := NewCache[string, int]()
+		var got int
+		coursetest.Within(t, func() { got = c.GetOrCompute("abc", func(k string) int { return len(k) }) },
+			"GetOrCompute on a missing key never returned: RWMutex is not reentrant — calling Get or Lock "+
+				"again while you hold the lock blocks forever")
+		assert.Equal(t, 3, got, "GetOrCompute returns what compute returned")
+		v, ok := c.Get("abc")
+		assert.True(t, ok && v == 3, "after GetOrCompute, Get finds the computed value (got %d, %v)", v, ok)
+	})
+	t.Run("many keys at once", func(t *testing.T) {
+		checkLeaks(t)
+		const goroutines, keys = 8, 100
+		c := NewCache[int, int]()
+		var calls [keys]atomic.Int32
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Go(func() {
+				<-start
+				for k := range keys {
+					if v := c.GetOrCompute(k, func(k int) int { calls[k].Add(1); return k * k }); v != k*k {
+						t.Errorf("GetOrCompute(%d) = %d, want %d", k, v, k*k)
+						return
+					}
+					c.Get(k)
+				}
+			})
+		}
+		close(start)
+		coursetest.Within(t, wg.Wait, "GetOrCompute for many keys at once never finished")
+		for k := range keys {
+			assert.EqualValues(t, 1, calls[k].Load(), "compute calls for key %d (want exactly one per key)", k)
+		}
+		assert.Equal(t, keys, c.Len(), "every key is stored")
+	})
+}
+
+// waitParked waits until want goroutines are parked (blocked on a channel or a lock, not running) with
+// fn on their stack, and fails the test with the message if that does not happen within
+// coursetest.Patience. It polls a stack dump: that is how a test can see goroutines that wait on a
+// sync.Mutex, which testing/synctest cannot.
+func waitParked(t *testing.T, fn string, want int, format string, args ...any) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(coursetest.Patience)
+	for {
+		n := parked(fn)
+		if n >= want {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s (%d of %d were waiting after %v)", fmt.Sprintf(format, args...), n, want, coursetest.Patience)
+		}
+	}
+}
+
+// parked counts the goroutines that are blocked (on a channel, a mutex, a condition...) with fn
+// somewhere on their stack.
+func parked(fn string) int {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, body, _ := strings.Cut(g, "\n") // "goroutine 8 [sync.Mutex.Lock]:" or "[chan receive, 2 minutes]:"
+		_, state, _ := strings.Cut(header, "[")
+		state, _, _ = strings.Cut(state, "]")
+		state, _, _ = strings.Cut(state, ",")
+		switch state {
+		case "running", "runnable", "syscall", "preempted", "copystack", "dead", "idle":
+			continue
+		}
+		if strings.Contains(body, fn) {
+			count++
+		}
+	}
+	return count
+}

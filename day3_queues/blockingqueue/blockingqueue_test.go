@@ -1,0 +1,292 @@
+package blockingqueue
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gocourse/week11/internal/coursetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const stuckHint = "a Queue call blocked forever: Put must wait for room OR ctx.Done(), Get for an item OR ctx.Done(), " +
+	"and Join for the last TaskDone OR ctx.Done()"
+
+// returned reports whether a goroutine has already sent its result on the buffered channel ch.
+func returned[T any](ch chan T) bool { return len(ch) > 0 }
+
+func TestFIFOOrderAndTryGet(t *testing.T) {
+	q := New[int](5)
+	ctx := context.Background()
+
+	_, ok := q.TryGet()
+	require.False(t, ok, "TryGet on an empty queue must report false at once")
+	for i := range 5 {
+		require.NoError(t, q.Put(ctx, i*10), "Put %d of 5 on a queue of capacity 5 failed", i+1)
+	}
+	assert.Equal(t, 5, q.Len(), "Len after 5 Puts")
+
+	for i := range 5 {
+		var v int
+		if i%2 == 0 {
+			v, ok = q.TryGet()
+			require.True(t, ok, "TryGet found no item although %d were queued", 5-i)
+		} else {
+			var err error
+			v, err = q.Get(ctx)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, i*10, v, "items must come out in the order they were put (FIFO)")
+	}
+	assert.Equal(t, 0, q.Len(), "Len after taking every item")
+	_, ok = q.TryGet()
+	assert.False(t, ok, "TryGet on a drained queue must report false")
+
+	require.Panics(t, func() { New[int](0) }, "New(0) must panic: a queue needs room for at least one item")
+}
+
+func TestPutBlocksWhileFull(t *testing.T) {
+	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+		ctx := context.Background()
+		q := New[int](2)
+		require.NoError(t, q.Put(ctx, 1))
+		require.NoError(t, q.Put(ctx, 2))
+
+		tctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := q.Put(tctx, 99)
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded,
+			"Put on a full queue (capacity 2, holding 2) must wait, then give up with ctx.Err() when the "+
+				"deadline passes; it returned %v. Is your queue bounded?", err)
+		require.Equal(t, 2, q.Len(), "a Put that gave up must not add its item")
+
+		done := make(chan error, 1)
+		go func() { done <- q.Put(ctx, 3) }()
+		synctest.Wait()
+		if returned(done) {
+			t.Fatal("Put on a full queue returned at once: it must wait until a Get makes room")
+		}
+		v, ok := q.TryGet()
+		require.True(t, ok)
+		require.Equal(t, 1, v)
+		require.NoError(t, <-done, "the waiting Put must go through once a Get made room")
+
+		for _, want := range []int{2, 3} {
+			v, ok := q.TryGet()
+			require.True(t, ok, "expected %d in the queue, found it empty", want)
+			require.Equal(t, want, v, "FIFO order after a blocked Put")
+		}
+	})
+}
+
+func TestGetWaitsAndHonoursContext(t *testing.T) {
+	cases := []struct {
+		name    string
+		makeCtx func() (context.Context, context.CancelFunc)
+		stop    func(cancel context.CancelFunc) // what ends the wait
+		wantErr error
+	}{
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Second)
+		}, func(context.CancelFunc) { time.Sleep(2 * time.Second) }, context.DeadlineExceeded},
+		{"cancel", func() (context.Context, context.CancelFunc) {
+			return context.WithCancel(context.Background())
+		}, func(cancel context.CancelFunc) { cancel() }, context.Canceled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+				q := New[string](4)
+				type result struct {
+					v   string
+					err error
+				}
+				got := make(chan result, 1)
+
+				// An item put later reaches a waiting Get.
+				go func() { v, err := q.Get(context.Background()); got <- result{v, err} }()
+				synctest.Wait()
+				if returned(got) {
+					t.Fatal("Get on an empty queue returned at once: it must wait for an item")
+				}
+				require.NoError(t, q.Put(context.Background(), "hello"))
+				r := <-got
+				require.NoError(t, r.err)
+				require.Equal(t, "hello", r.v)
+
+				// A waiting Get gives up when its context ends.
+				ctx, cancel := tc.makeCtx()
+				defer cancel()
+				go func() { v, err := q.Get(ctx); got <- result{v, err} }()
+				synctest.Wait()
+				require.False(t, returned(got), "Get on an empty queue returned before its context ended")
+				tc.stop(cancel)
+				synctest.Wait()
+				select {
+				case r := <-got:
+					assert.ErrorIs(t, r.err, tc.wantErr, "Get must return ctx.Err() when its context ends first")
+					assert.Zero(t, r.v, "Get that gave up must return the zero value")
+				default:
+					t.Errorf("Get on an empty queue kept waiting after its context ended (%s): "+
+						"select on ctx.Done() as well as on the items", tc.name)
+					_ = q.Put(context.Background(), "unblock") // let the stuck Get finish
+					<-got
+				}
+			})
+		})
+	}
+}
+
+func TestJoinWaitsForEveryTaskDone(t *testing.T) {
+	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+		ctx := context.Background()
+		q := New[int](10)
+		require.NoError(t, q.Join(ctx), "Join on a queue that never had an item must return at once")
+
+		for round := 1; round <= 3; round++ {
+			const n = 3
+			for i := range n {
+				require.NoError(t, q.Put(ctx, i))
+			}
+			joined := make(chan error, 2)
+			go func() { joined <- q.Join(ctx) }()
+			go func() { joined <- q.Join(ctx) }()
+
+			for range n {
+				_, ok := q.TryGet()
+				require.True(t, ok)
+			}
+			synctest.Wait()
+			if returned(joined) {
+				t.Fatalf("round %d: Join returned when the queue was empty but no item was marked done yet: "+
+					"Join waits for a TaskDone per item, not for an empty queue", round)
+			}
+			for i := 1; i < n; i++ {
+				q.TaskDone()
+				synctest.Wait()
+				if returned(joined) {
+					t.Fatalf("round %d: Join returned after %d of %d TaskDone calls: it must wait for the last one",
+						round, i, n)
+				}
+			}
+			q.TaskDone()
+			synctest.Wait()
+			for range 2 {
+				select {
+				case err := <-joined:
+					require.NoError(t, err)
+				default:
+					t.Fatalf("round %d: Join still waiting after every item was marked done: "+
+						"wake every waiting Join when the count reaches zero", round)
+				}
+			}
+		}
+
+		require.NoError(t, q.Put(ctx, 1))
+		tctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		require.ErrorIs(t, q.Join(tctx), context.DeadlineExceeded,
+			"Join with one unfinished task must give up with ctx.Err() when its context ends")
+		q.TaskDone()
+		require.NoError(t, q.Join(ctx))
+
+		require.Panics(t, q.TaskDone,
+			"TaskDone called more times than items were put must panic (Python raises ValueError)")
+	})
+}
+
+func TestManyProducersAndConsumers(t *testing.T) {
+	cases := []struct {
+		name                                     string
+		producers, perProducer, consumers, capac int
+	}{
+		{"8 producers, 1 consumer", 8, 1000, 1, 4},
+		{"1 producer, 8 consumers", 1, 8000, 8, 4},
+		{"8 producers, 4 consumers", 8, 1000, 4, 16},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Cleanup(func() { goleak.VerifyNone(t) })
+			ctx := context.Background()
+			q := New[int](tc.capac)
+			total := tc.producers * tc.perProducer
+			seen := make([]atomic.Int32, total)
+			var processed, maxLen, outOfOrder, errs atomic.Int64
+
+			coursetest.Within(t, func() {
+				var producers, consumers sync.WaitGroup
+				for p := range tc.producers {
+					producers.Go(func() {
+						for i := range tc.perProducer {
+							if err := q.Put(ctx, p*tc.perProducer+i); err != nil {
+								errs.Add(1)
+							}
+						}
+					})
+				}
+				for range tc.consumers {
+					consumers.Go(func() {
+						last := make(map[int]int) // producer -> last index seen, for the FIFO check
+						for {
+							v, ok := q.TryGet()
+							if !ok {
+								var err error
+								if v, err = q.Get(ctx); err != nil {
+									errs.Add(1)
+									return
+								}
+							}
+							if v < 0 { // poison pill: the classic way to stop a consumer
+								q.TaskDone()
+								return
+							}
+							seen[v].Add(1)
+							if n := int64(q.Len()); n > maxLen.Load() {
+								maxLen.Store(n)
+							}
+							p, i := v/tc.perProducer, v%tc.perProducer
+							if prev, ok := last[p]; ok && i < prev {
+								outOfOrder.Add(1)
+							}
+							last[p] = i
+							processed.Add(1)
+							q.TaskDone()
+						}
+					})
+				}
+				producers.Wait()
+				if err := q.Join(ctx); err != nil {
+					errs.Add(1)
+				}
+				// Join has returned: every item must be processed by now.
+				assert.Equal(t, int64(total), processed.Load(),
+					"Join returned before every item was processed (TaskDone'd)")
+				for range tc.consumers {
+					_ = q.Put(ctx, -1)
+				}
+				consumers.Wait()
+			}, "%d producers and %d consumers never finished %d items", tc.producers, tc.consumers, total)
+
+			require.Zero(t, errs.Load(), "Put, Get or Join returned an error with a context that never ends")
+			for v := range seen {
+				if n := seen[v].Load(); n != 1 {
+					t.Fatalf("item %d was received %d times, want exactly once", v, n)
+				}
+			}
+			assert.LessOrEqual(t, maxLen.Load(), int64(tc.capac), "Len exceeded the capacity")
+			if tc.consumers == 1 {
+				assert.Zero(t, outOfOrder.Load(),
+					"with one consumer, each producer's items must arrive in the order it put them (FIFO)")
+			}
+			require.NoError(t, q.Join(ctx), "Join after everything was done must return at once")
+		})
+	}
+}

@@ -1,0 +1,376 @@
+package concmap
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gocourse/week11/internal/coursetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var shardCounts = []int{1, 7, 32}
+
+func TestBasicOperations(t *testing.T) {
+	for _, shards := range shardCounts {
+		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
+			m := New[string, int](shards)
+			_, ok := m.Load("a")
+			require.False(t, ok, "Load on an empty map must report false")
+			require.Zero(t, m.Len())
+
+			for i := range 100 {
+				m.Store(fmt.Sprint("k", i), i)
+			}
+			require.Equal(t, 100, m.Len(), "Len after storing 100 keys")
+			m.Store("k5", 500)
+			v, ok := m.Load("k5")
+			require.True(t, ok)
+			require.Equal(t, 500, v, "Store must overwrite")
+			require.Equal(t, 100, m.Len(), "overwriting must not add a key")
+
+			m.Delete("k5")
+			m.Delete("nope")
+			_, ok = m.Load("k5")
+			require.False(t, ok, "Load after Delete")
+			require.Equal(t, 99, m.Len(), "Len after deleting one key (and one that was never there)")
+
+			v, loaded := m.GetOrSet("k7", -1)
+			assert.True(t, loaded, "GetOrSet on a present key must report loaded")
+			assert.Equal(t, 7, v, "GetOrSet on a present key must return the stored value, not store its own")
+			v, loaded = m.GetOrSet("new", 42)
+			assert.False(t, loaded, "GetOrSet on a missing key must report not loaded")
+			assert.Equal(t, 42, v)
+			v, _ = m.Load("new")
+			assert.Equal(t, 42, v, "GetOrSet on a missing key must store the value")
+
+			inc := func(old int, loaded bool) (int, bool) { return old + 1, true }
+			v, keep := m.Compute("counter", inc)
+			assert.Equal(t, []any{1, true}, []any{v, keep}, "Compute on a missing key gets old = zero value")
+			v, _ = m.Compute("counter", inc)
+			assert.Equal(t, 2, v, "Compute must see the value it stored before")
+			var sawLoaded bool
+			_, keep = m.Compute("counter", func(old int, loaded bool) (int, bool) {
+				sawLoaded = loaded
+				return 0, false
+			})
+			assert.True(t, sawLoaded, "Compute on a present key must pass loaded = true")
+			assert.False(t, keep)
+			_, ok = m.Load("counter")
+			assert.False(t, ok, "Compute returning keep = false must delete the key")
+			require.Equal(t, 100, m.Len(), "Len at the end (99 + \"new\")")
+		})
+	}
+	require.Panics(t, func() { New[int, int](0) }, "New(0) must panic")
+}
+
+func TestConcurrentReadersAndWriters(t *testing.T) {
+	for _, shards := range shardCounts {
+		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
+			t.Cleanup(func() { goleak.VerifyNone(t) })
+			const writers, perWriter, readers = 4, 2000, 4
+			m := New[int, int](shards)
+			var bad atomic.Int64
+			var writing sync.WaitGroup
+			stop := make(chan struct{})
+			coursetest.Within(t, func() {
+				var reading sync.WaitGroup
+				for r := range readers {
+					reading.Go(func() {
+						rng := rand.New(rand.NewPCG(uint64(r), 9))
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							k := rng.IntN(writers * perWriter)
+							if v, ok := m.Load(k); ok && v != k*10 {
+								bad.Add(1)
+							}
+							if v, _ := m.GetOrSet(-1-k, k); v != k { // every caller offers k for key -1-k
+								bad.Add(1)
+							}
+							_ = m.Len()
+						}
+					})
+				}
+				for w := range writers {
+					writing.Go(func() {
+						for i := range perWriter {
+							k := w*perWriter + i
+							m.Store(k, k*10)
+							if i%3 == 0 {
+								m.Delete(k)
+							}
+						}
+					})
+				}
+				writing.Wait()
+				close(stop)
+				reading.Wait()
+			}, "readers and writers never finished")
+
+			require.Zero(t, bad.Load(), "Load or GetOrSet returned a value that nobody stored for that key")
+			for k := range writers * perWriter {
+				v, ok := m.Load(k)
+				if i := k % perWriter; i%3 == 0 {
+					require.False(t, ok, "key %d was deleted by its writer but is still present", k)
+				} else {
+					require.True(t, ok, "key %d was stored but is missing", k)
+					require.Equal(t, k*10, v, "value of key %d", k)
+				}
+			}
+		})
+	}
+}
+
+func TestComputeIsAtomic(t *testing.T) {
+	for _, shards := range shardCounts {
+		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
+			t.Cleanup(func() { goleak.VerifyNone(t) })
+			const goroutines, perGoroutine, keys = 8, 1000, 5
+			m := New[int, int](shards)
+			coursetest.Within(t, func() {
+				var wg sync.WaitGroup
+				for g := range goroutines {
+					wg.Go(func() {
+						for i := range perGoroutine {
+							m.Compute((g+i)%keys, func(old int, _ bool) (int, bool) {
+								runtime.Gosched() // let others run between the read and the write
+								return old + 1, true
+							})
+							_, _ = m.Load(i % keys)
+						}
+					})
+				}
+				wg.Wait()
+			}, "concurrent Compute calls never finished")
+
+			for k := range keys {
+				v, _ := m.Load(k)
+				require.Equal(t, goroutines*perGoroutine/keys, v,
+					"key %d after %d concurrent increments with Compute: updates were lost. Read, f and write "+
+						"must happen under one write lock", k, goroutines*perGoroutine/keys)
+			}
+		})
+	}
+}
+
+func TestGetOrSetIsAtomic(t *testing.T) {
+	const goroutines = 8
+	// check runs goroutines GetOrSet calls for each key, and verifies that exactly one stored its
+	// value and that all of them returned that value.
+	check := func(t *testing.T, key int, results []int, stored int) {
+		t.Helper()
+		if stored != 1 {
+			t.Fatalf("key %d: %d callers were told they stored their value, want exactly 1. Check and store "+
+				"must happen under one write lock", key, stored)
+		}
+		for g, v := range results {
+			if v != results[0] {
+				t.Fatalf("key %d: GetOrSet returned %d to one caller and %d to another: every caller must get "+
+					"the one stored value", key, results[0], results[g])
+			}
+		}
+	}
+
+	t.Run("all start together", func(t *testing.T) {
+		t.Cleanup(func() { goleak.VerifyNone(t) })
+		const keys = 2000
+		m := New[int, int](4)
+		var stored [keys]atomic.Int32
+		results := make([][]int, keys)
+		for k := range results {
+			results[k] = make([]int, goroutines)
+		}
+		var arrived atomic.Int64
+		start := make(chan struct{})
+		coursetest.Within(t, func() {
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				wg.Go(func() {
+					if arrived.Add(1) == goroutines {
+						close(start)
+					}
+					<-start // everyone starts together
+					for k := range keys {
+						v, loaded := m.GetOrSet(k, g)
+						if !loaded {
+							stored[k].Add(1)
+						}
+						results[k][g] = v
+					}
+				})
+			}
+			wg.Wait()
+		}, "concurrent GetOrSet calls never finished")
+		for k := range keys {
+			check(t, k, results[k], int(stored[k].Load()))
+		}
+	})
+
+	t.Run("callers queued behind a writer", func(t *testing.T) {
+		t.Cleanup(func() { goleak.VerifyNone(t) })
+		m := New[int, int](1)
+		for k := range 100 {
+			results := make([]int, goroutines)
+			var stored, started atomic.Int32
+			coursetest.Within(t, func() {
+				// Hold the key's shard with a Compute that leaves the key absent, so every GetOrSet
+				// queues up behind it; then let them all go at once.
+				inside, release, computed := make(chan struct{}), make(chan struct{}), make(chan struct{})
+				go func() {
+					defer close(computed)
+					m.Compute(k, func(int, bool) (int, bool) {
+						close(inside)
+						<-release
+						return 0, false
+					})
+				}()
+				<-inside
+				var wg sync.WaitGroup
+				for g := range goroutines {
+					wg.Go(func() {
+						started.Add(1)
+						v, loaded := m.GetOrSet(k, g)
+						if !loaded {
+							stored.Add(1)
+						}
+						results[g] = v
+					})
+				}
+				for started.Load() < goroutines {
+					runtime.Gosched()
+				}
+				runtime.Gosched()
+				close(release)
+				<-computed
+				wg.Wait()
+			}, "GetOrSet calls never finished after a Compute on the same key returned")
+			check(t, k, results, int(stored.Load()))
+		}
+	})
+}
+
+func TestShardsDoNotBlockEachOther(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	m := New[int, int](16)
+	inside := make(chan struct{})
+	release := make(chan struct{})
+	computed := make(chan struct{})
+	go func() {
+		defer close(computed)
+		m.Compute(0, func(int, bool) (int, bool) {
+			close(inside)
+			<-release // hold key 0's shard locked
+			return 1, true
+		})
+	}()
+	<-inside
+
+	// With 16 shards, some of keys 1..64 are certainly in other shards than key 0: work on them
+	// must go ahead while key 0's shard is locked.
+	const others = 64
+	progressed := make(chan int, others)
+	var wg sync.WaitGroup
+	for k := 1; k <= others; k++ {
+		wg.Go(func() {
+			m.Store(k, k)
+			_, _ = m.Load(k)
+			progressed <- k
+		})
+	}
+	select {
+	case <-progressed:
+	case <-time.After(coursetest.Patience):
+		t.Errorf("while one Compute held key 0's shard, no operation on 64 other keys could finish in %v: "+
+			"does every key share one lock? Each shard needs its own RWMutex", coursetest.Patience)
+	}
+	close(release)
+	coursetest.Within(t, func() { <-computed; wg.Wait() }, "operations never finished after the Compute returned")
+	assert.Equal(t, 64+1, m.Len())
+}
+
+// The benchmark compares the sharded Map with a map behind one sync.RWMutex and with sync.Map at
+// several read/write mixes:
+//
+//	go test -run='^$' -bench=. -cpu=1,2,4 ./day3_queues/concmap/
+
+type kv interface {
+	Load(int) (int, bool)
+	Store(int, int)
+}
+
+type lockedMap struct {
+	mu sync.RWMutex
+	m  map[int]int
+}
+
+func (l *lockedMap) Load(k int) (int, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	v, ok := l.m[k]
+	return v, ok
+}
+
+func (l *lockedMap) Store(k, v int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.m[k] = v
+}
+
+type syncMap struct{ m sync.Map }
+
+func (s *syncMap) Load(k int) (int, bool) {
+	v, ok := s.m.Load(k)
+	if !ok {
+		return 0, false
+	}
+	return v.(int), true
+}
+
+func (s *syncMap) Store(k, v int) { s.m.Store(k, v) }
+
+func BenchmarkMaps(b *testing.B) {
+	const keys = 1 << 12
+	impls := []struct {
+		name string
+		make func() kv
+	}{
+		{"sharded-32", func() kv { return New[int, int](32) }},
+		{"one-rwmutex", func() kv { return &lockedMap{m: map[int]int{}} }},
+		{"sync.Map", func() kv { return &syncMap{} }},
+	}
+	for _, reads := range []int{99, 90, 50, 10} {
+		for _, impl := range impls {
+			b.Run(fmt.Sprintf("reads=%d%%/%s", reads, impl.name), func(b *testing.B) {
+				m := impl.make()
+				for k := range keys {
+					m.Store(k, k)
+				}
+				var seed atomic.Uint64
+				b.RunParallel(func(pb *testing.PB) {
+					rng := rand.New(rand.NewPCG(seed.Add(1), 0))
+					for pb.Next() {
+						k := rng.IntN(keys)
+						if rng.IntN(100) < reads {
+							m.Load(k)
+						} else {
+							m.Store(k, k)
+						}
+					}
+				})
+			})
+		}
+	}
+}

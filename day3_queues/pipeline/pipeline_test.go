@@ -1,0 +1,263 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"testing/synctest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gocourse/week11/internal/coursetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const stuckHint = "a stage got stuck: every receive and every send in a stage must also select on ctx.Done(), " +
+	"and the stage's goroutine must close its output channel when it returns"
+
+// upTo returns 0, 1, ..., n-1.
+func upTo(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// collect receives everything from ch, failing the test if that takes forever.
+func collect[T any](t *testing.T, what string, ch <-chan T) []T {
+	t.Helper()
+	var all []T
+	coursetest.Within(t, func() {
+		for v := range ch {
+			all = append(all, v)
+		}
+	}, "%s: the output channel was never closed. Close it (defer close(out)) when the stage's goroutine returns", what)
+	return all
+}
+
+func TestGenerate(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	ctx := context.Background()
+	assert.Equal(t, upTo(5000), collect(t, "Generate", Generate(ctx, upTo(5000)...)), "Generate must yield its values in order")
+	assert.Empty(t, collect(t, "Generate with no values", Generate[int](ctx)), "Generate with no values yields nothing")
+	assert.Equal(t, []string{"a", "b"}, collect(t, "Generate", Generate(ctx, "a", "b")))
+}
+
+func TestStagesKeepOrder(t *testing.T) {
+	const n = 10000
+	square := func(x int) int { return x * x }
+	even := func(x int) bool { return x%2 == 0 }
+	cases := []struct {
+		name  string
+		build func(ctx context.Context) <-chan string
+		want  func() []string
+	}{
+		{"Map", func(ctx context.Context) <-chan string {
+			return Map(ctx, Map(ctx, Generate(ctx, upTo(n)...), square), strconv.Itoa)
+		}, func() []string {
+			var w []string
+			for i := range n {
+				w = append(w, strconv.Itoa(i*i))
+			}
+			return w
+		}},
+		{"Filter", func(ctx context.Context) <-chan string {
+			return Map(ctx, Filter(ctx, Generate(ctx, upTo(n)...), even), strconv.Itoa)
+		}, func() []string {
+			var w []string
+			for i := 0; i < n; i += 2 {
+				w = append(w, strconv.Itoa(i))
+			}
+			return w
+		}},
+		{"Map, Filter, Filter, Map", func(ctx context.Context) <-chan string {
+			sq := Map(ctx, Generate(ctx, upTo(n)...), square)
+			odd := Filter(ctx, sq, func(x int) bool { return !even(x) })
+			big := Filter(ctx, odd, func(x int) bool { return x > 1000 })
+			return Map(ctx, big, func(x int) string { return fmt.Sprint("#", x) })
+		}, func() []string {
+			var w []string
+			for i := range n {
+				if x := i * i; x%2 == 1 && x > 1000 {
+					w = append(w, fmt.Sprint("#", x))
+				}
+			}
+			return w
+		}},
+		{"Filter that keeps nothing", func(ctx context.Context) <-chan string {
+			return Map(ctx, Filter(ctx, Generate(ctx, upTo(n)...), func(int) bool { return false }), strconv.Itoa)
+		}, func() []string { return nil }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Cleanup(func() { goleak.VerifyNone(t) })
+			got := collect(t, tc.name, tc.build(context.Background()))
+			want := tc.want()
+			require.Equal(t, len(want), len(got), "number of values out of the pipeline")
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("value #%d: want %s, got %s. Stages must keep the order of their input", i, want[i], got[i])
+				}
+			}
+		})
+	}
+}
+
+func TestBatch(t *testing.T) {
+	cases := []struct {
+		n, items int
+		want     [][]int
+	}{
+		{3, 0, nil},
+		{3, 1, [][]int{{0}}},
+		{3, 3, [][]int{{0, 1, 2}}},
+		{3, 7, [][]int{{0, 1, 2}, {3, 4, 5}, {6}}},
+		{1, 3, [][]int{{0}, {1}, {2}}},
+		{4, 8, [][]int{{0, 1, 2, 3}, {4, 5, 6, 7}}},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%d items in batches of %d", tc.items, tc.n), func(t *testing.T) {
+			t.Cleanup(func() { goleak.VerifyNone(t) })
+			ctx := context.Background()
+			got := collect(t, "Batch", Batch(ctx, Generate(ctx, upTo(tc.items)...), tc.n))
+			require.Equal(t, tc.want, got, "batches (compared after all were received: each batch must be a "+
+				"new slice, not one buffer reused; the last, shorter batch must be sent; no empty batch)")
+		})
+	}
+
+	t.Run("many batches", func(t *testing.T) {
+		ctx := context.Background()
+		got := collect(t, "Batch", Batch(ctx, Generate(ctx, upTo(10001)...), 10))
+		require.Equal(t, 1001, len(got), "number of batches")
+		for i, b := range got[:1000] {
+			require.Equal(t, 10*i, b[0], "first value of batch %d", i)
+			require.Equal(t, 10, len(b), "size of batch %d", i)
+		}
+		assert.Equal(t, []int{10000}, got[1000])
+	})
+
+	require.Panics(t, func() { Batch(context.Background(), make(chan int), 0) }, "Batch with n = 0 must panic")
+}
+
+// probe looks at a stage's output channel without knowing its element type.
+type probe struct {
+	try   func() (ready, open bool) // a receive that does not wait
+	drain func()                    // receive until closed
+}
+
+func probeOf[T any](ch <-chan T) probe {
+	return probe{
+		try: func() (bool, bool) {
+			select {
+			case _, ok := <-ch:
+				return true, ok
+			default:
+				return false, false
+			}
+		},
+		drain: func() {
+			for range ch {
+			}
+		},
+	}
+}
+
+func TestStagesStopOnCancel(t *testing.T) {
+	stages := []struct {
+		name  string
+		start func(ctx context.Context, in <-chan int) probe
+	}{
+		{"Generate", func(ctx context.Context, _ <-chan int) probe { return probeOf(Generate(ctx, upTo(100)...)) }},
+		{"Map", func(ctx context.Context, in <-chan int) probe {
+			return probeOf(Map(ctx, in, strconv.Itoa))
+		}},
+		{"Filter", func(ctx context.Context, in <-chan int) probe {
+			return probeOf(Filter(ctx, in, func(int) bool { return true }))
+		}},
+		{"Batch", func(ctx context.Context, in <-chan int) probe { return probeOf(Batch(ctx, in, 2)) }},
+	}
+	situations := []struct {
+		name  string
+		input func() chan int
+	}{
+		// The stage has values to send, but nobody receives from its output any more.
+		{"nobody reads the output", func() chan int {
+			in := make(chan int, 10)
+			for i := range 10 {
+				in <- i
+			}
+			return in
+		}},
+		// The stage waits for input that never comes: its input is never closed.
+		{"the input never closes", func() chan int { return make(chan int) }},
+	}
+	for _, st := range stages {
+		for _, sit := range situations {
+			if st.name == "Generate" && sit.name == "the input never closes" {
+				continue // Generate has no input
+			}
+			t.Run(st.name+" when "+sit.name, func(t *testing.T) {
+				coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+					ctx, cancel := context.WithCancel(context.Background())
+					in := sit.input()
+					p := st.start(ctx, in)
+					synctest.Wait() // the stage is now blocked: sending, or waiting for input
+					cancel()
+					synctest.Wait() // give it every chance to notice
+
+					ready, open := p.try()
+					if !ready || open {
+						problem := "its output channel is not closed: it is still blocked"
+						if ready {
+							problem = "it is still sending values"
+						}
+						close(in) // unblock the stuck goroutine so the bubble can end
+						p.drain()
+						t.Fatalf("%s after ctx was cancelled (%s), %s. The stage's goroutine leaks: select on "+
+							"ctx.Done() in every send and receive, and close the output when it returns",
+							st.name, sit.name, problem)
+					}
+				})
+			})
+		}
+	}
+}
+
+func TestCollect(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	ctx := context.Background()
+	var got []int
+	var err error
+	coursetest.Within(t, func() { got, err = Collect(ctx, Generate(ctx, upTo(3000)...)) },
+		"Collect never returned although its input was closed")
+	require.NoError(t, err)
+	require.Equal(t, upTo(3000), got, "Collect must return every value in order")
+
+	coursetest.Bubble(t, "Collect never returned: it must stop when ctx ends, even if the input never closes",
+		func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			in := make(chan int)
+			type result struct {
+				vals []int
+				err  error
+			}
+			done := make(chan result, 1)
+			go func() {
+				v, err := Collect(ctx, in)
+				done <- result{v, err}
+			}()
+			in <- 1
+			in <- 2
+			synctest.Wait()
+			require.Zero(t, len(done), "Collect returned while its input was still open and ctx alive")
+			cancel()
+			r := <-done
+			assert.ErrorIs(t, r.err, context.Canceled, "Collect must return ctx.Err() when ctx ends first")
+			assert.Equal(t, []int{1, 2}, r.vals, "Collect must return the values received before ctx ended")
+		})
+}

@@ -1,0 +1,278 @@
+package pqueue
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gocourse/week11/internal/coursetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const stuckHint = "a Pop never returned: Pop must wake on Push (Signal) and when its context ends " +
+	"(context.AfterFunc + Broadcast)"
+
+type job struct {
+	id, priority int
+}
+
+// drain pops everything with TryPop.
+func drain(q *Queue[job]) []job {
+	var out []job
+	for {
+		j, ok := q.TryPop()
+		if !ok {
+			return out
+		}
+		out = append(out, j)
+	}
+}
+
+// expected is what a stable priority queue returns: sorted by priority, ties in push order.
+func expected(pushed []job) []job {
+	want := slices.Clone(pushed)
+	slices.SortStableFunc(want, func(a, b job) int { return a.priority - b.priority })
+	return want
+}
+
+func TestPopsInPriorityOrder(t *testing.T) {
+	cases := []struct {
+		name       string
+		priorities []int
+	}{
+		{"one item", []int{7}},
+		{"ascending", []int{1, 2, 3, 4, 5, 6, 7, 8}},
+		{"descending", []int{8, 7, 6, 5, 4, 3, 2, 1}},
+		{"mixed with negatives", []int{3, -1, 4, -1, 5, -9, 2, 6, 0, 5, 3, 5}},
+		{"random 2000", rand.New(rand.NewPCG(1, 2)).Perm(2000)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			q := New[job]()
+			_, ok := q.TryPop()
+			require.False(t, ok, "TryPop on an empty queue must report false")
+			var pushed []job
+			for i, p := range tc.priorities {
+				q.Push(job{i, p}, p)
+				pushed = append(pushed, job{i, p})
+			}
+			require.Equal(t, len(pushed), q.Len(), "Len after %d pushes", len(pushed))
+
+			first, err := q.Pop(context.Background())
+			require.NoError(t, err, "Pop on a non-empty queue")
+			got := append([]job{first}, drain(q)...)
+			want := expected(pushed)
+			for i := range want {
+				require.Equal(t, want[i].priority, got[i].priority,
+					"pop #%d: want priority %d (the smallest left), got %d", i+1, want[i].priority, got[i].priority)
+			}
+			assert.Zero(t, q.Len(), "Len after popping everything")
+		})
+	}
+}
+
+func TestFIFOAmongEqualPriorities(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	q := New[job]()
+	var pushed []job
+	for i := range 3000 {
+		j := job{id: i, priority: rng.IntN(4)}
+		q.Push(j, j.priority)
+		pushed = append(pushed, j)
+	}
+	got := drain(q)
+	want := expected(pushed)
+	require.Equal(t, len(want), len(got), "number of items popped")
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("pop #%d: want item %d (priority %d), got item %d (priority %d). Among equal priorities items "+
+				"must come out in push order, but container/heap is not stable: break ties with a push counter",
+				i+1, want[i].id, want[i].priority, got[i].id, got[i].priority)
+		}
+	}
+}
+
+func TestPopWaitsForPushWithoutPolling(t *testing.T) {
+	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+		q := New[string]()
+		const poppers = 3
+		got := make(chan string, poppers)
+		for range poppers {
+			go func() {
+				v, err := q.Pop(context.Background())
+				if err != nil {
+					v = "error: " + err.Error()
+				}
+				got <- v
+			}()
+		}
+		synctest.Wait()
+		require.Zero(t, len(got), "Pop on an empty queue returned at once: it must wait for a Push")
+
+		for i := range poppers {
+			start := time.Now()
+			q.Push(fmt.Sprint("item ", i), i)
+			v := <-got
+			// Under synctest, fake time only moves when every goroutine is blocked: a Pop woken by
+			// Push returns at the same fake instant, one that sleeps in a loop needs time to pass.
+			if elapsed := time.Since(start); elapsed != 0 {
+				for j := i + 1; j < poppers; j++ { // let the other Pops finish before failing
+					q.Push("", 0)
+					<-got
+				}
+				t.Fatalf("a waiting Pop returned %v after the Push (fake time moved): Pop seems to poll "+
+					"(sleep or time.After in a loop). Wait on a sync.Cond (or a channel) that Push signals",
+					elapsed)
+			}
+			assert.Equal(t, fmt.Sprint("item ", i), v, "a waiting Pop must get the pushed item")
+			synctest.Wait()
+			require.Zero(t, len(got), "one Push woke more than one Pop (%d items popped from 1 pushed)", 1+len(got))
+		}
+	})
+}
+
+func TestPopHonoursContext(t *testing.T) {
+	cases := []struct {
+		name    string
+		makeCtx func() (context.Context, context.CancelFunc)
+		end     func(cancel context.CancelFunc)
+		wantErr error
+	}{
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Second)
+		}, func(context.CancelFunc) { time.Sleep(time.Second) }, context.DeadlineExceeded},
+		{"cancel", func() (context.Context, context.CancelFunc) {
+			return context.WithCancel(context.Background())
+		}, func(cancel context.CancelFunc) { cancel() }, context.Canceled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+				q := New[int]()
+				ctx, cancel := tc.makeCtx()
+				defer cancel()
+				type result struct {
+					v   int
+					err error
+				}
+				got := make(chan result, 2)
+				for range 2 {
+					go func() { v, err := q.Pop(ctx); got <- result{v, err} }()
+				}
+				synctest.Wait()
+				require.Zero(t, len(got), "Pop on an empty queue returned before its context ended")
+
+				tc.end(cancel)
+				synctest.Wait()
+				for i := range 2 {
+					select {
+					case r := <-got:
+						assert.ErrorIs(t, r.err, tc.wantErr, "Pop must return ctx.Err() when its context ends first")
+						assert.Zero(t, r.v, "a Pop that gave up must return the zero value")
+					default:
+						t.Errorf("%d of 2 waiting Pops still waiting after their context ended (%s): wake every "+
+							"waiter when a context ends (context.AfterFunc + Broadcast)", 2-i, tc.name)
+						q.Push(0, 0)
+						q.Push(0, 0) // let the stuck Pops finish
+						<-got
+						return
+					}
+				}
+
+				q.Push(42, 1)
+				v, ok := q.TryPop()
+				assert.True(t, ok && v == 42, "an item pushed after Pops gave up must still be in the queue")
+			})
+		})
+	}
+}
+
+func TestConcurrentPushAndPop(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	const pushers, perPusher, poppers = 8, 1000, 4
+	const total = pushers * perPusher
+
+	t.Run("every item popped exactly once", func(t *testing.T) {
+		q := New[job]()
+		seen := make([]atomic.Int32, total)
+		var errs atomic.Int64
+		coursetest.Within(t, func() {
+			var wg sync.WaitGroup
+			for p := range pushers {
+				wg.Go(func() {
+					for i := range perPusher {
+						id := p*perPusher + i
+						q.Push(job{id, id % 7}, id%7)
+					}
+				})
+			}
+			for range poppers {
+				wg.Go(func() {
+					for range total / poppers { // blocking Pop guarantees each popper gets its share
+						j, ok := q.TryPop()
+						if !ok {
+							var err error
+							if j, err = q.Pop(context.Background()); err != nil {
+								errs.Add(1)
+								return
+							}
+						}
+						seen[j.id].Add(1)
+						_ = q.Len()
+					}
+				})
+			}
+			wg.Wait()
+		}, "%d pushers and %d poppers never finished %d items", pushers, poppers, total)
+		require.Zero(t, errs.Load(), "Pop returned an error with a context that never ends")
+		for id := range seen {
+			if n := seen[id].Load(); n != 1 {
+				t.Fatalf("item %d was popped %d times, want exactly once", id, n)
+			}
+		}
+		assert.Zero(t, q.Len(), "Len after popping everything")
+	})
+
+	t.Run("order after concurrent pushes", func(t *testing.T) {
+		q := New[job]()
+		var wg sync.WaitGroup
+		for p := range pushers {
+			wg.Go(func() {
+				for i := range perPusher {
+					q.Push(job{p*perPusher + i, i % 5}, i%5)
+					_ = q.Len()
+				}
+			})
+		}
+		wg.Wait()
+		got := drain(q)
+		require.Equal(t, total, len(got), "number of items popped")
+		last := make(map[int]int) // pusher -> last id seen at the current priority
+		for i := 1; i < len(got); i++ {
+			if got[i-1].priority > got[i].priority {
+				t.Fatalf("pop #%d has priority %d after one with priority %d: out of priority order",
+					i+1, got[i].priority, got[i-1].priority)
+			}
+			if got[i].priority != got[i-1].priority {
+				clear(last)
+			}
+			p := got[i].id / perPusher
+			if prev, ok := last[p]; ok && prev > got[i].id {
+				t.Fatalf("item %d came out after item %d: one pusher's items of equal priority must come out "+
+					"in the order it pushed them", got[i].id, prev)
+			}
+			last[p] = got[i].id
+		}
+	})
+}

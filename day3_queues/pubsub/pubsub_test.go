@@ -1,0 +1,249 @@
+package pubsub
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/gocourse/week11/internal/coursetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type msg struct{ publisher, seq int }
+
+// receiveAll reads ch until it is closed, failing the test if it never is.
+func receiveAll[T any](t *testing.T, ch <-chan T, what string) []T {
+	t.Helper()
+	var all []T
+	coursetest.Within(t, func() {
+		for v := range ch {
+			all = append(all, v)
+		}
+	}, "%s: the subscription's channel was never closed", what)
+	return all
+}
+
+func TestEverySubscriberGetsEveryMessage(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	const publishers, perPublisher, subscribers = 8, 500, 5
+	const total = publishers * perPublisher
+	b := New[msg]()
+	ctx := context.Background()
+
+	chans := make([]<-chan msg, subscribers)
+	for i := range chans {
+		chans[i] = b.Subscribe(ctx, total) // room for everything: nothing is dropped
+	}
+	got := make([][]msg, subscribers)
+	var short atomic.Int64
+	coursetest.Within(t, func() {
+		var readers, pubs sync.WaitGroup
+		for i, ch := range chans {
+			readers.Go(func() {
+				for m := range ch {
+					got[i] = append(got[i], m)
+				}
+			})
+		}
+		for p := range publishers {
+			pubs.Go(func() {
+				for seq := range perPublisher {
+					if n := b.Publish(msg{p, seq}); n != subscribers {
+						short.Add(1)
+					}
+				}
+			})
+		}
+		pubs.Wait()
+		b.Close()
+		readers.Wait()
+	}, "publishing to %d subscribers and closing the broker never finished", subscribers)
+
+	require.Zero(t, short.Load(), "Publish returned fewer than %d deliveries although every buffer had room", subscribers)
+	for i, msgs := range got {
+		require.Equal(t, total, len(msgs), "subscriber %d: number of messages received", i)
+		next := make([]int, publishers)
+		for _, m := range msgs {
+			if m.seq != next[m.publisher] {
+				t.Fatalf("subscriber %d got message %d of publisher %d, expected %d: each subscriber must get every "+
+					"message once, in the order its publisher published them", i, m.seq, m.publisher, next[m.publisher])
+			}
+			next[m.publisher]++
+		}
+	}
+}
+
+func TestSlowSubscriberDoesNotBlockPublish(t *testing.T) {
+	coursetest.Bubble(t, "Publish blocked on a subscriber that never reads: Publish must never wait. Send with "+
+		"select { case ch <- msg: ... default: } and drop the message for a subscriber whose buffer is full",
+		func(t *testing.T) {
+			b := New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stuck := b.Subscribe(ctx, 3) // never reads until the end
+			fast := b.Subscribe(ctx, 1)  // reads every message at once
+
+			for i := range 100 {
+				n := b.Publish(i)
+				want := 1
+				if i < 3 {
+					want = 2 // the stuck subscriber's buffer still has room
+				}
+				require.Equal(t, want, n, "Publish(%d) delivered to %d subscribers, want %d: the stuck subscriber "+
+					"(buffer 3) gets messages 0-2 and misses the rest", i, n, want)
+				require.Equal(t, i, <-fast, "the fast subscriber must get every message")
+			}
+			b.Close()
+			assert.Equal(t, []int{0, 1, 2}, receiveAll(t, stuck, "stuck subscriber"),
+				"a full subscriber keeps the messages it has and misses the newer ones")
+		})
+}
+
+func TestUnsubscribe(t *testing.T) {
+	t.Run("basics", func(t *testing.T) {
+		b := New[string]()
+		ctx := context.Background()
+		a := b.Subscribe(ctx, 10)
+		c := b.Subscribe(ctx, 10)
+		require.Equal(t, 2, b.Publish("one"))
+		require.Equal(t, 2, b.Publish("two"))
+
+		b.Unsubscribe(a)
+		assert.Equal(t, []string{"one", "two"}, receiveAll(t, a, "unsubscribed channel"),
+			"after Unsubscribe the messages already in the channel can still be read, then it is closed")
+		require.Equal(t, 1, b.Publish("three"), "Publish after one of two unsubscribed")
+		b.Unsubscribe(a)                 // twice: nothing happens
+		b.Unsubscribe(make(chan string)) // not the broker's: nothing happens
+		require.Equal(t, 1, b.Publish("four"))
+
+		b.Unsubscribe(c)
+		assert.Equal(t, []string{"one", "two", "three", "four"}, receiveAll(t, c, "second channel"))
+		assert.Zero(t, b.Publish("five"), "Publish with no subscribers")
+	})
+
+	t.Run("while publishing", func(t *testing.T) {
+		t.Cleanup(func() { goleak.VerifyNone(t) })
+		b := New[msg]()
+		const publishers, churners, rounds = 4, 8, 100
+		var bad atomic.Int64
+		stop := make(chan struct{})
+		coursetest.Within(t, func() {
+			var pubs, churn sync.WaitGroup
+			for p := range publishers {
+				pubs.Go(func() {
+					for seq := 0; ; seq++ {
+						select {
+						case <-stop:
+							return
+						default:
+							b.Publish(msg{p, seq})
+							runtime.Gosched() // don't hog the CPU: the churners need it too
+						}
+					}
+				})
+			}
+			for range churners {
+				churn.Go(func() {
+					for range rounds {
+						ch := b.Subscribe(context.Background(), 4)
+						last := map[int]int{}
+						for range 2 { // take a couple of messages, then leave
+							m := <-ch
+							if prev, ok := last[m.publisher]; ok && m.seq <= prev {
+								bad.Add(1)
+							}
+							last[m.publisher] = m.seq
+						}
+						b.Unsubscribe(ch)
+						for range ch { // drains what is left; ends only if ch is closed
+						}
+					}
+				})
+			}
+			churn.Wait()
+			close(stop)
+			pubs.Wait()
+		}, "subscribing and unsubscribing while others publish never finished: does Unsubscribe close the channel? "+
+			"Does Publish wait for a subscriber whose buffer is full?")
+		require.Zero(t, bad.Load(), "a subscriber got one publisher's messages out of order")
+	})
+}
+
+func TestSubscriptionEndsWithContext(t *testing.T) {
+	t.Run("no goroutine per subscription", func(t *testing.T) {
+		t.Cleanup(func() { goleak.VerifyNone(t) })
+		before := goleak.IgnoreCurrent()
+		b := New[int]()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var chans []<-chan int
+		for range 50 {
+			chans = append(chans, b.Subscribe(ctx, 1))
+		}
+		for _, ch := range chans {
+			b.Unsubscribe(ch)
+		}
+		if err := goleak.Find(before); err != nil {
+			t.Errorf("after 50 Subscribe and 50 Unsubscribe calls (their context still alive), goroutines are left "+
+				"running: a goroutine per subscription that waits for ctx.Done() leaks when the subscriber "+
+				"unsubscribes. Use context.AfterFunc and call its stop func in Unsubscribe.\n%v", err)
+		}
+	})
+
+	t.Run("cancel ends the subscription", func(t *testing.T) {
+		coursetest.Bubble(t, "a subscription did not end with its context: use context.AfterFunc(ctx, ...) to "+
+			"unsubscribe", func(t *testing.T) {
+			b := New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			mine := b.Subscribe(ctx, 10)
+			otherCtx, cancelOther := context.WithCancel(context.Background())
+			defer cancelOther()
+			other := b.Subscribe(otherCtx, 10)
+			require.Equal(t, 2, b.Publish(1))
+
+			cancel()
+			synctest.Wait()
+			require.Equal(t, 1, b.Publish(2), "Publish after one subscriber's context was cancelled")
+			assert.Equal(t, []int{1}, receiveAll(t, mine, "subscription whose context was cancelled"),
+				"a subscription whose context ends keeps the messages it has, then its channel is closed")
+
+			late := b.Subscribe(ctx, 10) // ctx is already cancelled
+			synctest.Wait()
+			assert.Empty(t, receiveAll(t, late, "subscription made with a cancelled context"),
+				"Subscribe with a cancelled context must give a channel that is (soon) closed")
+			b.Unsubscribe(other)
+			assert.Equal(t, []int{1, 2}, receiveAll(t, other, "the other subscription"))
+		})
+	})
+}
+
+func TestClose(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	b := New[string]()
+	ctx := context.Background()
+	chans := make([]<-chan string, 5)
+	for i := range chans {
+		chans[i] = b.Subscribe(ctx, 2)
+	}
+	require.Equal(t, 5, b.Publish("last words"))
+
+	b.Close()
+	for i, ch := range chans {
+		assert.Equal(t, []string{"last words"}, receiveAll(t, ch, fmt.Sprint("subscriber ", i)),
+			"Close must end every subscription, after the messages already buffered")
+	}
+	assert.Zero(t, b.Publish("anyone?"), "Publish after Close must deliver to nobody")
+	assert.Empty(t, receiveAll(t, b.Subscribe(ctx, 1), "Subscribe after Close"),
+		"Subscribe after Close must return a closed channel")
+	b.Close() // twice: nothing happens
+	b.Unsubscribe(chans[0])
+}
