@@ -190,7 +190,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 			remaining = nil
 			break
 		}
-		for _, name := range run.timedOut() {
+		for name := range run.hung {
 			delete(run.final, name) // a verdict printed before the alarm is not a pass
 		}
 		if len(run.forged) > 0 {
@@ -212,7 +212,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 				anyFailed = true
 				st := TestFail
 				txt := run.text(name)
-				if run.killed || strings.Contains(txt, "panic: test timed out") {
+				if run.killed || run.alarm {
 					st = TestTimeout
 				}
 				tests[name] = &TestResult{Name: name, Status: st, Output: truncate(txt, 8<<10)}

@@ -33,19 +33,53 @@ type event struct {
 
 // binaryRun is what one run of a test binary reported.
 type binaryRun struct {
-	started  map[string]bool    // top-level tests that printed "=== RUN"
-	final    map[string]string  // their verdict: pass, fail or skip
-	output   map[string]*capBuf // each top-level test's output, its subtests' included
-	pkgOut   *capBuf            // output outside any test: TestMain, goleak, a crash after the tests
-	forged   []string           // why the event stream cannot be genuine, if it cannot
-	exitCode int                // the binary's exit status (-1 when killed)
-	killed   bool               // the grader killed it at the timeout
-	err      error              // the binary or test2json could not be started
+	started  map[string]bool     // top-level tests that printed "=== RUN"
+	final    map[string]string   // their verdict: pass, fail or skip
+	output   map[string]*capBuf  // each top-level test's output, its subtests' included
+	pkgOut   *capBuf             // output outside any test: TestMain, goleak, a crash after the tests
+	forged   []string            // why the event stream cannot be genuine, if it cannot
+	alarm    bool                // the testing package's -test.timeout alarm fired
+	hung     map[string]bool     // the tests its alarm listed as running
+	marks    map[string][]string // per test ("" for none): lines that say what went wrong, kept whatever the caps drop
+	exitCode int                 // the binary's exit status (-1 when killed)
+	killed   bool                // the grader killed it at the timeout
+	err      error               // the binary or test2json could not be started
 }
 
-// text returns everything test name printed followed by the package's own output.
+// text returns everything test name printed followed by the package's own output, and the lines
+// that say what went wrong, in case the output caps dropped them.
 func (r *binaryRun) text(name string) string {
-	return strings.TrimSpace(r.output[name].String() + "\n" + r.pkgOut.String())
+	return strings.TrimSpace(r.output[name].String() + "\n" + r.pkgOut.String() + "\n" +
+		strings.Join(r.marks[name], "") + strings.Join(r.marks[""], ""))
+}
+
+// markers are the starts of lines that say what went wrong; they are kept apart from the capped
+// output, so a test that floods its output still gets the right diagnosis.
+var markers = []string{"panic: ", "fatal error: ", "WARNING: DATA RACE", "found unexpected goroutines", "testing.go:", "--- FAIL"}
+
+const maxMarks = 20
+
+// scan notes the lines of output that matter for the verdict: the timeout alarm, the tests it lists
+// as running ("\t\tTestX (1m0s)"), and the markers.
+func (r *binaryRun) scan(test, line string) {
+	// Contains, not HasPrefix: a test that is still printing can split the panic's line in two.
+	if strings.Contains(line, "test timed out after") {
+		r.alarm = true
+	}
+	if r.alarm && strings.HasPrefix(line, "\t\tTest") {
+		if name, _, ok := strings.Cut(strings.TrimSpace(line), " ("); ok {
+			top, _, _ := strings.Cut(name, "/")
+			r.hung[top] = true
+		}
+	}
+	if len(r.marks[test]) < maxMarks {
+		for _, m := range markers {
+			if strings.Contains(line, m) {
+				r.marks[test] = append(r.marks[test], line)
+				break
+			}
+		}
+	}
 }
 
 const (
@@ -63,6 +97,8 @@ func runBinary(ctx context.Context, opts *Options, bin, dir, pkg string, tests [
 		final:   map[string]string{},
 		output:  map[string]*capBuf{},
 		pkgOut:  newCapBuf(testOutputHead, testOutputTail),
+		hung:    map[string]bool{},
+		marks:   map[string][]string{},
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout+5*time.Second)
 	defer cancel()
@@ -160,13 +196,16 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 }
 
 func (r *binaryRun) add(ev event) {
+	top, _, sub := strings.Cut(ev.Test, "/")
+	if ev.Action == "output" {
+		r.scan(top, ev.Output)
+	}
 	if ev.Test == "" {
 		if ev.Action == "output" {
 			r.pkgOut.WriteString(ev.Output)
 		}
 		return
 	}
-	top, _, sub := strings.Cut(ev.Test, "/")
 	buf := r.output[top]
 	if buf == nil {
 		buf = newCapBuf(testOutputHead, testOutputTail)
@@ -198,42 +237,6 @@ func quoteAll(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = regexp.QuoteMeta(n)
-	}
-	return out
-}
-
-// timedOut returns the tests that the testing package itself lists as running when its -test.timeout
-// alarm fired ("panic: test timed out after 1m0s\n\trunning tests:\n\t\tTestX (1m0s)"). Whatever was
-// printed for them before, they did not pass.
-func (r *binaryRun) timedOut() []string {
-	var names []string
-	for _, buf := range append([]*capBuf{r.pkgOut}, mapValues(r.output)...) {
-		out := buf.String()
-		i := strings.Index(out, "panic: test timed out after")
-		if i < 0 {
-			continue
-		}
-		lines := strings.Split(out[i:], "\n")
-		for j := 1; j < len(lines); j++ {
-			l := strings.TrimSpace(lines[j])
-			if j == 1 && l == "running tests:" {
-				continue
-			}
-			name, _, ok := strings.Cut(l, " (")
-			if !ok || !strings.HasPrefix(name, "Test") {
-				break
-			}
-			top, _, _ := strings.Cut(name, "/")
-			names = append(names, top)
-		}
-	}
-	return names
-}
-
-func mapValues[K comparable, V any](m map[K]V) []V {
-	out := make([]V, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
 	}
 	return out
 }
