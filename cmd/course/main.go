@@ -288,6 +288,10 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if m.Edition == grader.StudentEdition {
+		fmt.Fprintln(stdout, "This is the student edition of the course: it has no solutions, so there is nothing to verify. Use `make grade`.")
+		return nil
+	}
 	exs, err := m.Select(fs.Args())
 	if err != nil {
 		return err
