@@ -1,6 +1,7 @@
 // Package coursetest holds the helpers that the course's tests share: guards that turn a hang into a
 // failure with a sentence a student understands, a synctest wrapper that does the same for fake-time
-// tests, and a high-water mark for proving how many things ran at once.
+// tests, a high-water mark for proving how many things ran at once, a per-test goroutine leak check,
+// and a snapshot of every goroutine's state for tests that must see goroutines parked on a mutex.
 //
 // Only tests import this package. Student code never does.
 package coursetest
@@ -8,10 +9,14 @@ package coursetest
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // Patience is how long a guard waits in real time before it declares a hang. It is generous on
@@ -99,3 +104,91 @@ func (h *HighWater) Max() int64 { return h.max.Load() }
 
 // Current reports how many callers are inside now.
 func (h *HighWater) Current() int64 { return h.cur.Load() }
+
+// CheckLeaks registers a cleanup that fails t if goroutines started during t are still running when
+// t ends. Goroutines that were already running when CheckLeaks was called are ignored, so a goroutine
+// leaked by an earlier, failed test is not blamed on this one.
+//
+// Call CheckLeaks first in a test, before it starts any goroutine: cleanups run last-in first-out, so
+// the check then runs after the test's other cleanups have stopped what they own. Do not use it in a
+// test that calls t.Parallel, whose goroutines would be blamed on one another, or inside a synctest
+// bubble; call it on the test that calls Bubble, so the check runs after the bubble has ended.
+func CheckLeaks(t testing.TB) {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+// Eventually calls cond until it reports true, at once and then every millisecond. If cond still
+// reports false after Patience, Eventually fails the test with the message built from format and
+// args. Call it from the test goroutine.
+//
+// Polling is a last resort. Use Eventually only for states that no channel can signal, such as
+// goroutines parked on a sync.Mutex, which testing/synctest cannot see (see Goroutines). Whenever
+// the code under test can say that something happened, wait for that instead.
+func Eventually(t testing.TB, cond func() bool, format string, args ...any) {
+	t.Helper()
+	if cond() {
+		return
+	}
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(Patience)
+	for {
+		select {
+		case <-tick.C:
+			if cond() {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("%s\n(still not the case after %v)", fmt.Sprintf(format, args...), Patience)
+			return
+		}
+	}
+}
+
+// Goroutine is one goroutine in a snapshot taken by Goroutines.
+type Goroutine struct {
+	// State is the goroutine's state as the runtime prints it in a stack dump, without the
+	// annotations that follow a comma (such as "2 minutes" or "locked to thread"): "running",
+	// "runnable", "chan receive", "select", "sync.Mutex.Lock", "sync.Cond.Wait", and so on. Inside a
+	// synctest bubble the runtime marks durably blocked goroutines, as in "chan receive (durable)".
+	State string
+	// Stack is the goroutine's stack trace, innermost call first, as runtime.Stack formats it.
+	Stack string
+}
+
+// Goroutines returns a snapshot of every goroutine in the program, the calling one included.
+// runtime.Stack stops the world while it takes the snapshot, so the goroutines' states are
+// consistent with one another: no goroutine moves between two of them.
+//
+// A test can use it, with Eventually, to wait until goroutines are parked inside the code under test
+// (for example on a sync.Mutex) when no channel can tell it so.
+func Goroutines() []Goroutine {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return parseGoroutines(string(buf[:n]))
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// parseGoroutines splits a stack dump written by runtime.Stack into goroutines. Each goroutine's
+// block starts with a header such as "goroutine 8 [chan receive, 2 minutes]:" and blocks are
+// separated by a blank line.
+func parseGoroutines(dump string) []Goroutine {
+	var gs []Goroutine
+	for block := range strings.SplitSeq(strings.TrimSpace(dump), "\n\n") {
+		if block == "" {
+			continue
+		}
+		header, stack, _ := strings.Cut(block, "\n")
+		_, state, _ := strings.Cut(header, "[")
+		state, _, _ = strings.Cut(state, "]")
+		state, _, _ = strings.Cut(state, ",")
+		gs = append(gs, Goroutine{State: state, Stack: stack})
+	}
+	return gs
+}

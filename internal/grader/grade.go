@@ -73,8 +73,9 @@ func (o *Options) goCmd() string {
 
 // env is the environment of the go command and the test binaries. A -race binary sleeps a second at
 // exit by default; atexit_sleep_ms=0 removes that without weakening the detector.
+// GOFLAGS gains -mod=readonly (on top of the user's own flags) so that grading never edits go.mod.
 func (o *Options) env() []string {
-	return append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOFLAGS=-mod=readonly")
+	return append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=readonly"))
 }
 
 // Grade builds and runs the tests of exs and scores them. It returns an error only when grading

@@ -126,9 +126,25 @@ func (r *Report) WriteText(w io.Writer, m *Manifest) {
 	}
 }
 
-// WriteMarkdown writes the report as a GitHub job summary: a table per day, the total, and the
-// first failure of each exercise that does not pass.
+// MaxMarkdown keeps the Markdown report within a pull request comment (65,536 characters) and far
+// below a job summary's 1 MiB.
+const MaxMarkdown = 60 << 10
+
+// WriteMarkdown writes the report as a GitHub job summary: a table per day, the total, the protected
+// files that were changed, and the first failure of each exercise that does not pass. It never writes
+// more than MaxMarkdown bytes.
 func (r *Report) WriteMarkdown(w io.Writer) {
+	var b strings.Builder
+	r.writeMarkdown(&b)
+	s := b.String()
+	if len(s) > MaxMarkdown {
+		cut := strings.LastIndexByte(s[:MaxMarkdown], '\n')
+		s = s[:cut+1] + "\n_(cut to fit; the full report is in grade.json)_\n"
+	}
+	io.WriteString(w, s)
+}
+
+func (r *Report) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "## Grade: %s / %s points\n\n", num(r.Points), num(r.MaxPoints))
 	fmt.Fprintf(w, "%d of %d exercises passing.\n", r.Passing(), len(r.Exercises))
 	day := 0
@@ -158,7 +174,7 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 			fmt.Fprintf(w, "\n### What failed\n\n")
 			first = false
 		}
-		fmt.Fprintf(w, "- `%s` (%s): %s\n", e.ID, e.Status, mdEscape(e.Reason))
+		fmt.Fprintf(w, "- `%s` (%s): %s\n", e.ID, e.Status, mdEscape(clip(e.Reason, 300)))
 	}
 }
 
