@@ -32,7 +32,7 @@ func closed(ch <-chan struct{}) bool {
 // TestLoopCallsFnEveryInterval checks, in fake time, that fn is called exactly once per interval,
 // starting one interval after Start.
 func TestLoopCallsFnEveryInterval(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, interval := range []time.Duration{time.Millisecond, time.Second, 5 * time.Minute} {
 		t.Run(interval.String(), func(t *testing.T) {
 			coursetest.Bubble(t, stuck, func(t *testing.T) {
@@ -63,7 +63,7 @@ func TestLoopCallsFnEveryInterval(t *testing.T) {
 
 // TestStopEndsTheLoop checks nothing runs after Stop, Done is closed, and fn's context is cancelled.
 func TestStopEndsTheLoop(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		var calls atomic.Int64
@@ -92,7 +92,7 @@ func TestStopEndsTheLoop(t *testing.T) {
 
 // TestStopWaitsForARunningCall checks Stop does not return while fn is still running.
 func TestStopWaitsForARunningCall(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		finish := make(chan struct{})
@@ -123,7 +123,7 @@ func TestStopWaitsForARunningCall(t *testing.T) {
 
 // TestCancellingCtxEndsTheLoop checks the owner's context ends the loop without Stop.
 func TestCancellingCtxEndsTheLoop(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Minute
 		var calls atomic.Int64
@@ -144,7 +144,7 @@ func TestCancellingCtxEndsTheLoop(t *testing.T) {
 
 // TestStopIsIdempotent checks Stop can be called again, concurrently, and before the first tick.
 func TestStopIsIdempotent(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		var calls atomic.Int64
 		l := Start(context.Background(), time.Second, func(context.Context) { calls.Add(1) })
@@ -164,7 +164,7 @@ func TestStopIsIdempotent(t *testing.T) {
 
 // TestFnNeverRunsConcurrentlyWithItself uses a fn slower than the interval.
 func TestFnNeverRunsConcurrentlyWithItself(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		var hw coursetest.HighWater
@@ -185,7 +185,7 @@ func TestFnNeverRunsConcurrentlyWithItself(t *testing.T) {
 // TestStopLeavesNoGoroutineBehind checks, with goleak, that Stop leaves nothing running: no loop
 // goroutine, no helper goroutine feeding it ticks.
 func TestStopLeavesNoGoroutineBehind(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, n := range []int{1, 3} {
 		t.Run(fmt.Sprintf("%d loops", n), func(t *testing.T) {
 			before := goleak.IgnoreCurrent() // blame only goroutines started by this subtest

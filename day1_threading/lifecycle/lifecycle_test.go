@@ -52,7 +52,7 @@ func (c *call) wait() error {
 
 // TestWorkerLifeWhenFnReturnsOnItsOwn follows a worker from New to Stopped and checks Wait.
 func TestWorkerLifeWhenFnReturnsOnItsOwn(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "the worker got stuck: Start must run fn on a new goroutine and return at once, "+
 		"and Wait must return once fn has returned", func(t *testing.T) {
 		finish := make(chan struct{})
@@ -81,7 +81,7 @@ func TestWorkerLifeWhenFnReturnsOnItsOwn(t *testing.T) {
 // TestStopCancelsAndWaitsForTheGoroutine checks Stop cancels fn's context, reports Stopping while fn
 // winds down, and returns only after fn has returned.
 func TestStopCancelsAndWaitsForTheGoroutine(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "Stop never returned: it must cancel fn's context and wait for the goroutine", func(t *testing.T) {
 		finish := make(chan struct{})
 		var exited atomic.Bool
@@ -110,7 +110,7 @@ func TestStopCancelsAndWaitsForTheGoroutine(t *testing.T) {
 
 // TestStartTwiceIsAnError checks a worker runs fn at most once, whoever calls Start.
 func TestStartTwiceIsAnError(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	t.Run("one after the other", func(t *testing.T) {
 		coursetest.Bubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
 			var calls atomic.Int64
@@ -164,7 +164,7 @@ func stopNoPanic(t *testing.T, w *Worker) (err error) {
 
 // TestStopIsIdempotent checks Stop can be called again, concurrently, and before Start.
 func TestStopIsIdempotent(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	t.Run("twice", func(t *testing.T) {
 		coursetest.Bubble(t, "Stop never returned", func(t *testing.T) {
 			w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return errBoom })
@@ -220,7 +220,7 @@ func TestStopIsIdempotent(t *testing.T) {
 
 // TestCancellingTheParentContextStopsTheWorker checks the owner's context bounds the worker's life.
 func TestCancellingTheParentContextStopsTheWorker(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "the worker did not stop when the context given to Start was cancelled: "+
 		"derive fn's context from it (context.WithCancel(ctx))", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -239,7 +239,7 @@ func TestCancellingTheParentContextStopsTheWorker(t *testing.T) {
 // TestStateIsSafeForConcurrentUse reads the state from several goroutines while the worker starts,
 // stops and ends; run it with -race. The states each reader sees must only move forward.
 func TestStateIsSafeForConcurrentUse(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "the worker got stuck (Stop never returned)", func(t *testing.T) {
 		w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return nil })
 		const readers = 4

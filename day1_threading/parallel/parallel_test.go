@@ -85,7 +85,7 @@ func checkChunks(chunks []Range, lo, hi, n int) string {
 // TestSumRunsEveryChunkAtOnce proves Sum really runs the chunks concurrently: every part blocks until
 // the test has seen all of them start, whatever the number of cores.
 func TestSumRunsEveryChunkAtOnce(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, tc := range []struct{ lo, hi, workers int }{{0, 100, 2}, {0, 1000, 4}, {10, 17, 7}, {0, 3, 8}} {
 		t.Run(fmt.Sprintf("[%d,%d) with %d workers", tc.lo, tc.hi, tc.workers), func(t *testing.T) {
 			coursetest.Bubble(t, "Sum never returned after every part was released", func(t *testing.T) {
@@ -122,7 +122,7 @@ func TestSumRunsEveryChunkAtOnce(t *testing.T) {
 // TestSumAddsThePartsUp checks Sum's total with parts that return different values, from several
 // goroutines at once; run it with -race.
 func TestSumAddsThePartsUp(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	sumOfSquares := func(r Range) int {
 		s := 0
 		for i := r.Lo; i < r.Hi; i++ {
@@ -149,7 +149,7 @@ func TestSumAddsThePartsUp(t *testing.T) {
 
 // TestCountPrimes checks CountPrimes on known counts, with several GOMAXPROCS values.
 func TestCountPrimes(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	cases := []struct{ lo, hi, want int }{
 		{0, 2, 0}, {2, 3, 1}, {-10, 10, 4}, {0, 100, 25}, {10, 20, 4}, {100, 200, 21},
 		{0, 1000, 168}, {7919, 7920, 1}, {0, 10_000, 1229}, {0, 100_000, 9592},

@@ -25,7 +25,7 @@ const stuck = "Run got stuck or left worker goroutines behind: close the jobs ch
 
 // TestRunReturnsResultsInJobOrder checks results[i] == fn(jobs[i]) although later jobs finish first.
 func TestRunReturnsResultsInJobOrder(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, tc := range []struct{ workers, jobs int }{
 		{1, 10}, {3, 10}, {4, 100}, {8, 3}, {2, 0}, {0, 5}, {-2, 5},
 	} {
@@ -50,7 +50,7 @@ func TestRunReturnsResultsInJobOrder(t *testing.T) {
 
 // TestRunNeverExceedsWorkers checks, with a high-water mark, that at most workers jobs run at once.
 func TestRunNeverExceedsWorkers(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, workers := range []int{1, 2, 3, 8} {
 		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
 			coursetest.Bubble(t, stuck, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestRunNeverExceedsWorkers(t *testing.T) {
 // TestRunKeepsEveryWorkerBusy proves the pool reaches workers jobs at once (a gate), and that a worker
 // that finishes a job takes the next one straight away.
 func TestRunKeepsEveryWorkerBusy(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, tc := range []struct{ workers, jobs int }{{2, 6}, {4, 10}, {8, 8}} {
 		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
 			coursetest.Bubble(t, stuck, func(t *testing.T) {
@@ -140,7 +140,7 @@ func TestRunKeepsEveryWorkerBusy(t *testing.T) {
 
 // TestRunReportsEveryError checks every job runs and every error is returned, joined in job order.
 func TestRunReportsEveryError(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	errBad := errors.New("bad job")
 	for _, workers := range []int{1, 3} {
 		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
@@ -169,7 +169,7 @@ func TestRunReportsEveryError(t *testing.T) {
 
 // TestRunLeavesNoWorkersBehind checks, with goleak, that no worker goroutine is left once Run returns.
 func TestRunLeavesNoWorkersBehind(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, tc := range []struct{ workers, jobs int }{{1, 1}, {4, 3}, {4, 50}} {
 		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
 			before := goleak.IgnoreCurrent() // blame only goroutines started by this subtest

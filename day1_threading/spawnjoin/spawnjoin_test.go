@@ -16,7 +16,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestRunAllReturnsResultsInOrder checks results[i] == tasks[i]() for several sizes.
 func TestRunAllReturnsResultsInOrder(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, n := range []int{0, 1, 2, 10, 1000} {
 		t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
 			tasks := make([]func() string, n)
@@ -42,7 +42,7 @@ func TestRunAllReturnsResultsInOrder(t *testing.T) {
 // TestRunAllStartsEveryTaskBeforeAnyReturns proves the tasks run at the same time: every task blocks
 // until the test releases it, and the test only releases them once all have started.
 func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	for _, n := range []int{2, 8, 100} {
 		t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
 			coursetest.Bubble(t, "RunAll did not finish after all tasks were released", func(t *testing.T) {
@@ -75,7 +75,7 @@ func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
 
 // TestRunAllWaitsForEveryTask checks that RunAll does not return while any task is still running.
 func TestRunAllWaitsForEveryTask(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
 		const n = 5
 		release := make([]chan struct{}, n)
@@ -113,7 +113,7 @@ func TestRunAllWaitsForEveryTask(t *testing.T) {
 // TestRunAllResultsByIndexNotByFinishingOrder makes the tasks finish last-to-first and checks the
 // results still come back in the order of tasks.
 func TestRunAllResultsByIndexNotByFinishingOrder(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
 		const n = 6
 		release := make([]chan struct{}, n)

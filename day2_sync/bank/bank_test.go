@@ -3,7 +3,6 @@ package bank
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -16,13 +15,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
-// failed test left behind). Call it first, so that it runs after the test's other cleanups.
-func checkLeaks(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-}
 
 func TestDepositWithdraw(t *testing.T) {
 	tests := []struct {
@@ -49,7 +41,7 @@ func TestDepositWithdraw(t *testing.T) {
 		})
 	}
 	t.Run("concurrent deposits and withdrawals", func(t *testing.T) {
-		checkLeaks(t)
+		coursetest.CheckLeaks(t)
 		const goroutines, ops = 4, 500
 		b := New(1000)
 		start := make(chan struct{})
@@ -116,7 +108,7 @@ func TestTransfer(t *testing.T) {
 // TestOppositeTransfersDoNotDeadlock forces the interleaving that deadlocks code which locks in
 // argument order: Transfer(0, 1) holds account 0 and wants 1 while Transfer(1, 0) holds 1 and wants 0.
 func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	b := New(100, 100)
 	errs := make(chan error, 2)
 
@@ -137,7 +129,7 @@ func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
 // TestTransferChecksFundsUnderLock runs two transfers of the whole balance at once. Both get past
 // any check made before the locks are held; only a check made while holding them stops the second.
 func TestTransferChecksFundsUnderLock(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	b := New(100, 0)
 	errs := make(chan error, 2)
 
@@ -166,7 +158,7 @@ func TestTransferChecksFundsUnderLock(t *testing.T) {
 }
 
 func TestConcurrentTransfersConserveTotal(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	const accounts, workers, transfers, initial = 4, 6, 1500, 1000
 	balances := make([]int64, accounts)
 	for i := range balances {
@@ -288,43 +280,24 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 // waitLockedOut waits until want goroutines are inside a Bank method waiting for a sync.Mutex.
 func waitLockedOut(t *testing.T, want int, msg string) {
 	t.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(coursetest.Patience)
-	for {
-		if _, waiting := inBank(t); waiting >= want {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("%s (after %v)", msg, coursetest.Patience)
-		}
-	}
+	coursetest.Eventually(t, func() bool {
+		_, waiting := inBank(t)
+		return waiting >= want
+	}, "%s", msg)
 }
 
 // inBank counts the goroutines of test t (of its top-level test function, so not those an earlier
 // failed test left stuck) that are inside a Bank method, and how many of those are parked waiting to
-// lock a sync.Mutex. runtime.Stack stops the world, so the counts are one snapshot.
+// lock a sync.Mutex. The counts come from one snapshot (coursetest.Goroutines).
 func inBank(t *testing.T) (inside, waiting int) {
 	test, _, _ := strings.Cut(t.Name(), "/")
 	mine := "bank." + test + ".func" // the test's closures are on the stack of every goroutine it started
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		header, body, _ := strings.Cut(g, "\n") // "goroutine 8 [sync.Mutex.Lock]:"
-		if !strings.Contains(body, "bank.(*Bank).") || !strings.Contains(body, mine) {
+	for _, g := range coursetest.Goroutines() {
+		if !strings.Contains(g.Stack, "bank.(*Bank).") || !strings.Contains(g.Stack, mine) {
 			continue
 		}
 		inside++
-		if strings.Contains(header, "[sync.Mutex.Lock") {
+		if g.State == "sync.Mutex.Lock" {
 			waiting++
 		}
 	}

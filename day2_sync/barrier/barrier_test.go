@@ -16,17 +16,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
-// failed test left behind). Call it first, so that it runs after the test's other cleanups.
-func checkLeaks(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-}
-
 func TestWaitReleasesAllTogether(t *testing.T) {
 	for _, n := range []int{1, 2, 5} {
 		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
-			checkLeaks(t)
+			coursetest.CheckLeaks(t)
 			coursetest.Bubble(t, "Wait calls were left blocked for good: did the n-th arrival release everyone?", func(t *testing.T) {
 				b := New(n)
 				generation(t, b, n, 0)
@@ -37,7 +30,7 @@ func TestWaitReleasesAllTogether(t *testing.T) {
 
 func TestBarrierIsReusable(t *testing.T) {
 	const n, generations = 3, 4
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "Wait calls were left blocked for good in a later generation: reset the arrival count "+
 		"and start a new release channel when a generation completes", func(t *testing.T) {
 		b := New(n)
@@ -97,7 +90,7 @@ func ordinal(i, n int) string {
 
 func TestManyGenerationsConcurrently(t *testing.T) {
 	const n, generations = 4, 300
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "parties were left blocked for good: a lost wake-up, or a generation that never completed", func(t *testing.T) {
 		b := New(n)
 		var arrived [generations]atomic.Int32
@@ -152,7 +145,7 @@ func TestNew(t *testing.T) {
 		})
 	}
 	t.Run("New(1) never blocks", func(t *testing.T) {
-		checkLeaks(t)
+		coursetest.CheckLeaks(t)
 		coursetest.Bubble(t, "Wait on a barrier for one party blocked", func(t *testing.T) {
 			b := New(1)
 			for g := range 3 {

@@ -2,7 +2,6 @@ package boundedbuf
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -16,13 +15,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
-// failed test left behind). Call it first, so that it runs after the test's other cleanups.
-func checkLeaks(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-}
 
 func TestPutGetFIFO(t *testing.T) {
 	for _, capacity := range []int{1, 2, 5} {
@@ -47,7 +39,7 @@ func TestPutGetFIFO(t *testing.T) {
 }
 
 func TestPutBlocksWhenFull(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "a Put or Get was left blocked for good", func(t *testing.T) {
 		b := New[string](2)
 		require.NoError(t, b.Put("a"))
@@ -76,7 +68,7 @@ func TestPutBlocksWhenFull(t *testing.T) {
 }
 
 func TestGetBlocksWhenEmpty(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "a Get was left blocked for good", func(t *testing.T) {
 		b := New[int](3)
 		g := getAsync(b)
@@ -99,7 +91,7 @@ func TestGetBlocksWhenEmpty(t *testing.T) {
 func TestWakeupsRecheckTheCondition(t *testing.T) {
 	const waiters = 5
 	t.Run("many Gets, one item at a time", func(t *testing.T) {
-		checkLeaks(t)
+		coursetest.CheckLeaks(t)
 		coursetest.Bubble(t, "Gets were left blocked for good", func(t *testing.T) {
 			b := New[int](waiters)
 			gets := make([]*getCall, waiters)
@@ -129,7 +121,7 @@ func TestWakeupsRecheckTheCondition(t *testing.T) {
 		})
 	})
 	t.Run("many Puts, one free slot at a time", func(t *testing.T) {
-		checkLeaks(t)
+		coursetest.CheckLeaks(t)
 		coursetest.Bubble(t, "Puts were left blocked for good", func(t *testing.T) {
 			b := New[int](1)
 			require.NoError(t, b.Put(-1))
@@ -162,7 +154,7 @@ func TestWakeupsRecheckTheCondition(t *testing.T) {
 func TestCloseWakesEveryoneAndDrains(t *testing.T) {
 	const waiters = 3
 	t.Run("waiting Gets", func(t *testing.T) {
-		checkLeaks(t)
+		coursetest.CheckLeaks(t)
 		coursetest.Bubble(t, "Gets were left blocked after Close", func(t *testing.T) {
 			b := New[int](2)
 			gets := make([]*getCall, waiters)
@@ -185,7 +177,7 @@ func TestCloseWakesEveryoneAndDrains(t *testing.T) {
 		})
 	})
 	t.Run("waiting Puts", func(t *testing.T) {
-		checkLeaks(t)
+		coursetest.CheckLeaks(t)
 		coursetest.Bubble(t, "Puts were left blocked after Close", func(t *testing.T) {
 			b := New[int](1)
 			require.NoError(t, b.Put(7))
@@ -232,7 +224,7 @@ func TestCloseWakesEveryoneAndDrains(t *testing.T) {
 }
 
 func TestConcurrentProducersConsumers(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	const capacity, producers, consumers, perProducer = 4, 4, 4, 500
 	b := New[int](capacity)
 	var producersWG, consumersWG sync.WaitGroup
@@ -329,18 +321,8 @@ func returnsAfterClose(done <-chan struct{}) bool {
 
 // sleepingInGet reports whether some goroutine is parked in sync.Cond.Wait with Get on its stack.
 func sleepingInGet() bool {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		header, body, _ := strings.Cut(g, "\n") // "goroutine 8 [sync.Cond.Wait]:"
-		if strings.Contains(header, "[sync.Cond.Wait") && strings.Contains(body, ").Get(") {
+	for _, g := range coursetest.Goroutines() {
+		if g.State == "sync.Cond.Wait" && strings.Contains(g.Stack, ").Get(") {
 			return true
 		}
 	}

@@ -16,17 +16,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
-// failed test left behind). Call it first, so that it runs after the test's other cleanups.
-func checkLeaks(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-}
-
 func TestSetWakesEveryWaiter(t *testing.T) {
 	for _, waiters := range []int{1, 3, 10} {
 		t.Run(fmt.Sprintf("%d waiters", waiters), func(t *testing.T) {
-			checkLeaks(t)
+			coursetest.CheckLeaks(t)
 			coursetest.Bubble(t, "Wait calls were left blocked after Set: Set must wake every waiter", func(t *testing.T) {
 				e := New()
 				require.False(t, e.IsSet(), "a new Event is not set")
@@ -58,7 +51,7 @@ func TestSetWakesEveryWaiter(t *testing.T) {
 }
 
 func TestSetIsIdempotent(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "Wait blocked on an event that is set", func(t *testing.T) {
 		e := New()
 		e.Set()
@@ -81,7 +74,7 @@ func TestSetIsIdempotent(t *testing.T) {
 }
 
 func TestClearMakesWaitBlockAgain(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "Wait calls were left blocked", func(t *testing.T) {
 		e := New()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -135,7 +128,7 @@ func TestWaitHonorsContext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkLeaks(t)
+			coursetest.CheckLeaks(t)
 			coursetest.Bubble(t, "Wait stayed blocked after its context was done: select on ctx.Done() too", func(t *testing.T) {
 				e := New()
 				if tt.set {
@@ -167,7 +160,7 @@ func TestWaitHonorsContext(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	const goroutines, rounds = 8, 300
 	e := New()
 	start := make(chan struct{})

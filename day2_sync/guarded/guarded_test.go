@@ -2,12 +2,10 @@ package guarded
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
@@ -17,15 +15,8 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
-// failed test left behind). Call it first, so that it runs after the test's other cleanups.
-func checkLeaks(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-}
-
 func TestCounterCountsEveryInc(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	const goroutines, perGoroutine = 8, 1000
 	var c Counter
 	start := make(chan struct{})
@@ -46,7 +37,7 @@ func TestCounterCountsEveryInc(t *testing.T) {
 }
 
 func TestCounterValueWhileIncrementing(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	const writers, readers, perGoroutine = 4, 4, 500
 	var c Counter
 	start := make(chan struct{})
@@ -113,7 +104,7 @@ func TestCacheGetSetLen(t *testing.T) {
 }
 
 func TestCacheConcurrentReadersAndWriters(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	const writers, readers, keys = 4, 4, 200
 	c := NewCache[int, int]()
 	start := make(chan struct{})
@@ -154,7 +145,7 @@ func TestCacheConcurrentReadersAndWriters(t *testing.T) {
 }
 
 func TestGetOrComputeRunsOncePerKey(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	const callers = 8
 	c := NewCache[string, int]()
 	var calls atomic.Int32
@@ -209,7 +200,7 @@ func TestGetOrComputeKeys(t *testing.T) {
 		assert.True(t, ok && v == 3, "after GetOrCompute, Get finds the computed value (got %d, %v)", v, ok)
 	})
 	t.Run("many keys at once", func(t *testing.T) {
-		checkLeaks(t)
+		coursetest.CheckLeaks(t)
 		const goroutines, keys = 8, 100
 		c := NewCache[int, int]()
 		var calls [keys]atomic.Int32
@@ -242,45 +233,19 @@ func TestGetOrComputeKeys(t *testing.T) {
 // sync.Mutex, which testing/synctest cannot.
 func waitParked(t *testing.T, fn string, want int, format string, args ...any) {
 	t.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(coursetest.Patience)
-	for {
-		n := parked(fn)
-		if n >= want {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("%s (%d of %d were waiting after %v)", fmt.Sprintf(format, args...), n, want, coursetest.Patience)
-		}
-	}
+	coursetest.Eventually(t, func() bool { return parked(fn) >= want }, format, args...)
 }
 
 // parked counts the goroutines that are blocked (on a channel, a mutex, a condition...) with fn
 // somewhere on their stack.
 func parked(fn string) int {
-	buf := make([]byte, 64<<10)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		header, body, _ := strings.Cut(g, "\n") // "goroutine 8 [sync.Mutex.Lock]:" or "[chan receive, 2 minutes]:"
-		_, state, _ := strings.Cut(header, "[")
-		state, _, _ = strings.Cut(state, "]")
-		state, _, _ = strings.Cut(state, ",")
-		switch state {
+	for _, g := range coursetest.Goroutines() {
+		switch g.State {
 		case "running", "runnable", "syscall", "preempted", "copystack", "dead", "idle":
 			continue
 		}
-		if strings.Contains(body, fn) {
+		if strings.Contains(g.Stack, fn) {
 			count++
 		}
 	}

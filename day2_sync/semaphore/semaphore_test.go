@@ -18,17 +18,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// checkLeaks fails t if, when it ends, goroutines are left that t started (not ones an earlier,
-// failed test left behind). Call it first, so that it runs after the test's other cleanups.
-func checkLeaks(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-}
-
 func TestAcquireAdmitsExactlyN(t *testing.T) {
 	for _, n := range []int{1, 3} {
 		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
-			checkLeaks(t)
+			coursetest.CheckLeaks(t)
 			coursetest.Bubble(t, "Acquire/Release left goroutines blocked for good: is a permit lost?", func(t *testing.T) {
 				s := New(n)
 				var inside coursetest.HighWater
@@ -61,7 +54,7 @@ func TestAcquireAdmitsExactlyN(t *testing.T) {
 }
 
 func TestTryAcquire(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "a goroutine was left blocked: TryAcquire must never wait", func(t *testing.T) {
 		s := New(2)
 		require.True(t, tryAcquire(t, s), "TryAcquire on New(2) with 2 free permits")
@@ -203,7 +196,7 @@ func TestAcquireHonorsContext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkLeaks(t)
+			coursetest.CheckLeaks(t)
 			coursetest.Bubble(t, "Acquire stayed blocked after its context was done: select on ctx.Done() too", func(t *testing.T) {
 				s := New(1)
 				require.True(t, s.TryAcquire(), "TryAcquire on New(1)")
@@ -253,7 +246,7 @@ func TestAcquireHonorsContext(t *testing.T) {
 }
 
 func TestWaitersServedInOrder(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "waiters were left blocked for good: is a permit lost?", func(t *testing.T) {
 		const waiters = 6
 		s := New(1)
@@ -286,7 +279,7 @@ func TestWaitersServedInOrder(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	checkLeaks(t)
+	coursetest.CheckLeaks(t)
 	// The goroutines run truly in parallel inside the bubble; it only adds deadlock detection.
 	coursetest.Bubble(t, "Acquire calls were left blocked for good: a permit was lost (does a cancelled Acquire "+
 		"keep a permit that Release handed it, or stay in the queue?)", func(t *testing.T) {

@@ -214,7 +214,7 @@ func TestManyProducersAndConsumers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Cleanup(func() { goleak.VerifyNone(t) })
+			coursetest.CheckLeaks(t)
 			ctx := context.Background()
 			q := New[int](tc.capac)
 			total := tc.producers * tc.perProducer

@@ -76,7 +76,7 @@ func TestBasicOperations(t *testing.T) {
 func TestConcurrentReadersAndWriters(t *testing.T) {
 	for _, shards := range shardCounts {
 		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
-			t.Cleanup(func() { goleak.VerifyNone(t) })
+			coursetest.CheckLeaks(t)
 			const writers, perWriter, readers = 4, 2000, 4
 			m := New[int, int](shards)
 			var bad atomic.Int64
@@ -137,7 +137,7 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 func TestComputeIsAtomic(t *testing.T) {
 	for _, shards := range shardCounts {
 		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
-			t.Cleanup(func() { goleak.VerifyNone(t) })
+			coursetest.CheckLeaks(t)
 			const goroutines, perGoroutine, keys = 8, 1000, 5
 			m := New[int, int](shards)
 			coursetest.Within(t, func() {
@@ -185,7 +185,7 @@ func TestGetOrSetIsAtomic(t *testing.T) {
 	}
 
 	t.Run("all start together", func(t *testing.T) {
-		t.Cleanup(func() { goleak.VerifyNone(t) })
+		coursetest.CheckLeaks(t)
 		const keys = 2000
 		m := New[int, int](4)
 		var stored [keys]atomic.Int32
@@ -220,7 +220,7 @@ func TestGetOrSetIsAtomic(t *testing.T) {
 	})
 
 	t.Run("callers queued behind a writer", func(t *testing.T) {
-		t.Cleanup(func() { goleak.VerifyNone(t) })
+		coursetest.CheckLeaks(t)
 		m := New[int, int](1)
 		for k := range 100 {
 			results := make([]int, goroutines)
@@ -263,7 +263,7 @@ func TestGetOrSetIsAtomic(t *testing.T) {
 }
 
 func TestShardsDoNotBlockEachOther(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	m := New[int, int](16)
 	inside := make(chan struct{})
 	release := make(chan struct{})

@@ -54,7 +54,7 @@ func collect[T any](t *testing.T, what string, ch <-chan T) []T {
 func TestMergeDeliversEverything(t *testing.T) {
 	for _, inputs := range []int{0, 1, 3, 50} {
 		t.Run(fmt.Sprint(inputs, " inputs"), func(t *testing.T) {
-			t.Cleanup(func() { goleak.VerifyNone(t) })
+			coursetest.CheckLeaks(t)
 			const perInput = 1000
 			ins := make([]<-chan int, inputs)
 			for i := range ins {

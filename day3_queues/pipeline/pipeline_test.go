@@ -41,7 +41,7 @@ func collect[T any](t *testing.T, what string, ch <-chan T) []T {
 }
 
 func TestGenerate(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	ctx := context.Background()
 	assert.Equal(t, upTo(5000), collect(t, "Generate", Generate(ctx, upTo(5000)...)), "Generate must yield its values in order")
 	assert.Empty(t, collect(t, "Generate with no values", Generate[int](ctx)), "Generate with no values yields nothing")
@@ -95,7 +95,7 @@ func TestStagesKeepOrder(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Cleanup(func() { goleak.VerifyNone(t) })
+			coursetest.CheckLeaks(t)
 			got := collect(t, tc.name, tc.build(context.Background()))
 			want := tc.want()
 			require.Equal(t, len(want), len(got), "number of values out of the pipeline")
@@ -122,7 +122,7 @@ func TestBatch(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%d items in batches of %d", tc.items, tc.n), func(t *testing.T) {
-			t.Cleanup(func() { goleak.VerifyNone(t) })
+			coursetest.CheckLeaks(t)
 			ctx := context.Background()
 			got := collect(t, "Batch", Batch(ctx, Generate(ctx, upTo(tc.items)...), tc.n))
 			require.Equal(t, tc.want, got, "batches (compared after all were received: each batch must be a "+
@@ -229,7 +229,7 @@ func TestStagesStopOnCancel(t *testing.T) {
 }
 
 func TestCollect(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	ctx := context.Background()
 	var got []int
 	var err error

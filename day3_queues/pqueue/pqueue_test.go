@@ -199,7 +199,7 @@ func TestPopHonoursContext(t *testing.T) {
 }
 
 func TestConcurrentPushAndPop(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	const pushers, perPusher, poppers = 8, 1000, 4
 	const total = pushers * perPusher
 

@@ -54,7 +54,7 @@ func TestEveryItemConsumedExactlyOnce(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Cleanup(func() { goleak.VerifyNone(t) })
+			coursetest.CheckLeaks(t)
 			total := tc.producers * tc.perProducer
 			seen := make([]atomic.Int32, total)
 			var emitErrs, outOfOrder atomic.Int64
@@ -97,7 +97,7 @@ func TestEveryItemConsumedExactlyOnce(t *testing.T) {
 }
 
 func TestProducersAndConsumersRunConcurrently(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	const producers, consumers, perProducer = 4, 6, 50
 
 	var producersIn, producersOut atomic.Int64
@@ -282,6 +282,7 @@ func TestErrorOrCancelStopsEveryone(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			coursetest.CheckLeaks(t)
 			coursetest.Bubble(t, stuckHint, func(t *testing.T) {
 				parent, cancel := context.WithCancel(context.Background())
 				defer cancel()
@@ -328,7 +329,6 @@ func TestErrorOrCancelStopsEveryone(t *testing.T) {
 				require.Zero(t, left, "Run returned while %d producers or consume calls were still running: "+
 					"it must wait for every goroutine it started (errgroup's Wait)", left)
 			})
-			goleak.VerifyNone(t)
 		})
 	}
 }

@@ -33,7 +33,7 @@ func receiveAll[T any](t *testing.T, ch <-chan T, what string) []T {
 }
 
 func TestEverySubscriberGetsEveryMessage(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	const publishers, perPublisher, subscribers = 8, 500, 5
 	const total = publishers * perPublisher
 	b := New[msg]()
@@ -131,7 +131,7 @@ func TestUnsubscribe(t *testing.T) {
 	})
 
 	t.Run("while publishing", func(t *testing.T) {
-		t.Cleanup(func() { goleak.VerifyNone(t) })
+		coursetest.CheckLeaks(t)
 		b := New[msg]()
 		const publishers, churners, rounds = 4, 8, 100
 		var bad atomic.Int64
@@ -180,7 +180,7 @@ func TestUnsubscribe(t *testing.T) {
 
 func TestSubscriptionEndsWithContext(t *testing.T) {
 	t.Run("no goroutine per subscription", func(t *testing.T) {
-		t.Cleanup(func() { goleak.VerifyNone(t) })
+		coursetest.CheckLeaks(t)
 		before := goleak.IgnoreCurrent()
 		b := New[int]()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -227,7 +227,7 @@ func TestSubscriptionEndsWithContext(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	coursetest.CheckLeaks(t)
 	b := New[string]()
 	ctx := context.Background()
 	chans := make([]<-chan string, 5)

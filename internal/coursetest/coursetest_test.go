@@ -45,11 +45,11 @@ func (f *fakeTB) runCleanups() {
 // parkOnChannel blocks until ch is closed. Tests start it on a goroutine and look for it by name.
 func parkOnChannel(ch <-chan struct{}) { <-ch }
 
-// parkOnMutex blocks until it can lock mu, then unlocks it and closes done.
+// parkOnMutex blocks until it can lock mu, then closes done and unlocks mu.
 func parkOnMutex(mu *sync.Mutex, done chan<- struct{}) {
 	mu.Lock()
-	mu.Unlock()
 	close(done)
+	mu.Unlock()
 }
 
 func TestCheckLeaks(t *testing.T) {
