@@ -165,6 +165,16 @@ func (r *Report) writeMarkdown(w io.Writer) {
 			fmt.Fprintf(w, "- `%s` (%s)\n", mdEscape(p.Path), p.Action)
 		}
 	}
+	flagged := false
+	for _, e := range r.Exercises {
+		for _, f := range e.Flags {
+			if !flagged {
+				fmt.Fprintf(w, "\n### Flagged\n\nExercise code that grading does not allow; these exercises were not run and score 0.\n\n")
+				flagged = true
+			}
+			fmt.Fprintf(w, "- `%s` `%s:%d` (%s): %s\n", e.ID, mdEscape(f.File), f.Line, f.Rule, mdEscape(clip(f.Message, 300)))
+		}
+	}
 	first := true
 	for _, e := range r.Exercises {
 		if e.Status == StatusPass || e.Status == StatusNotStarted || e.Reason == "" {
