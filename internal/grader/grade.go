@@ -157,10 +157,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		// Not run at all: flagged code could print fake results.
 		res.Status, res.Flags = StatusFail, flags
 		res.Reason = fmt.Sprintf("flagged, not run: %s:%d: %s", flags[0].File, flags[0].Line, flags[0].Message)
-		for _, name := range known {
-			res.Tests = append(res.Tests, TestResult{Name: name, Status: TestNotRun})
-		}
-		res.Total = len(known)
+		res.Tests, res.Total = notRun(known), len(known)
 		return res
 	}
 	tests := map[string]*TestResult{}
@@ -171,11 +168,8 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 			out = b.output
 		}
 		res.Reason = "does not compile: " + firstLine(buildMessage(out))
-		res.Total = len(known)
 		res.BuildOutput = truncate(out, 8<<10)
-		for _, name := range known {
-			res.Tests = append(res.Tests, TestResult{Name: name, Status: TestNotRun})
-		}
+		res.Tests, res.Total = notRun(known), len(known)
 		return res
 	}
 
@@ -206,7 +200,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 				tests[name] = &TestResult{Name: name, Status: st}
 				if st != TestPass {
 					anyFailed = true
-					tests[name].Output = truncate(run.output[name].String(), 8<<10)
+					tests[name].Output = truncate(run.testText(name), 8<<10)
 				}
 			case run.started[name]:
 				// It was running when the binary died or was killed.
@@ -228,9 +222,12 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 			// No test even started: the binary exits before running tests (os.Exit in init, a
 			// broken TestMain, a crash at start-up).
 			why := "the test binary exited before running this test"
-			if txt := strings.TrimSpace(run.pkgOut.String()); txt != "" {
+			switch txt := strings.TrimSpace(run.pkgOut.String()); {
+			case run.killed:
+				why = "the test binary hung before running this test (killed at the timeout)"
+			case txt != "":
 				why += "; it printed:\n" + truncate(txt, 4<<10)
-			} else {
+			default:
 				why += fmt.Sprintf(" (exit status %d; did something call os.Exit?)", run.exitCode)
 			}
 			for _, name := range next {
@@ -264,6 +261,15 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		res.Flags = append(res.Flags, Flag{Rule: "forged-events", Message: res.Reason})
 	}
 	return res
+}
+
+// notRun lists the known tests, none of them run.
+func notRun(known []string) []TestResult {
+	out := make([]TestResult, len(known))
+	for i, name := range known {
+		out[i] = TestResult{Name: name, Status: TestNotRun}
+	}
+	return out
 }
 
 // verdict derives the exercise status and a one-line reason from its tests' results.

@@ -49,8 +49,19 @@ type binaryRun struct {
 // text returns everything test name printed followed by the package's own output, and the lines
 // that say what went wrong, in case the output caps dropped them.
 func (r *binaryRun) text(name string) string {
-	return strings.TrimSpace(r.output[name].String() + "\n" + r.pkgOut.String() + "\n" +
-		strings.Join(r.marks[name], "") + strings.Join(r.marks[""], ""))
+	return strings.TrimSpace(r.testText(name) + "\n" + withMarks(r.pkgOut, r.marks[""]))
+}
+
+// testText returns what test name printed (and its marker lines, if the caps dropped any output).
+func (r *binaryRun) testText(name string) string {
+	return withMarks(r.output[name], r.marks[name])
+}
+
+func withMarks(b *capBuf, marks []string) string {
+	if b == nil || b.dropped == 0 {
+		return b.String()
+	}
+	return b.String() + "\n[lines kept from the part left out:]\n" + strings.Join(marks, "")
 }
 
 // markers are the starts of lines that say what went wrong; they are kept apart from the capped
