@@ -42,8 +42,10 @@ actionlint:
 
 lint: vet staticcheck actionlint ## go vet, staticcheck and actionlint
 
-bench: ## run benchmarks (PKG=./day1_threading/parallel/ by default)
-	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1,2,4 $(PKG)
+bench: ## run benchmarks 5 times and summarise them with benchstat (PKG=./day1_threading/parallel/)
+	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1,2,4 -count=5 $(PKG) | tee bench.txt
+	$(TOOLS) benchstat bench.txt
+	@echo "Saved to bench.txt. Compare two runs: $(TOOLS) benchstat old.txt bench.txt"
 
 stress: ## instructors: the reference solutions, 50 runs in a row and at -cpu=1,2,4
 	$(GO) test -race -count=50 -overlay="$$($(GO) run ./cmd/course overlay)" ./day1_threading/... ./day2_sync/... ./day3_queues/...
