@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"hash/crc32"
 	"fmt"
 	"io"
 	"os"
@@ -398,10 +399,15 @@ func cmdOverlay(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	name := "overlay-solutions.json"
+	// One file per selection, so that runs for different patterns can go on at the same time.
+	name := "overlay-solutions"
 	if *mutant > 0 {
-		name = fmt.Sprintf("overlay-mutant%d.json", *mutant)
+		name = fmt.Sprintf("overlay-mutant%d", *mutant)
 	}
+	if fs.NArg() > 0 {
+		name += fmt.Sprintf("-%08x", crc32.ChecksumIEEE([]byte(strings.Join(fs.Args(), "\x00"))))
+	}
+	name += ".json"
 	file := filepath.Join(dir, name)
 	data, err := json.Marshal(map[string]grader.Overlay{"Replace": o})
 	if err != nil {
