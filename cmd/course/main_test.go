@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -227,4 +228,31 @@ func TestExportStudentEdition(t *testing.T) {
 	out, err = runCLI("verify")
 	require.NoError(t, err, "verify in the student edition says there is nothing to verify, and succeeds")
 	assert.Contains(t, out, "student edition")
+}
+
+func TestOverlayPointsAtSolutions(t *testing.T) {
+	root := tinyCourse(t)
+	sol := filepath.Join(root, "solutions", "day1_x", "todo", "todo.go")
+	require.NoError(t, os.MkdirAll(filepath.Dir(sol), 0o755))
+	require.NoError(t, os.WriteFile(sol, []byte("package todo\n\nfunc F() int { return 1 }\n"), 0o644))
+
+	out, err := runCLI("overlay", "day1_x/todo")
+	require.NoError(t, err, out)
+	file := strings.TrimSpace(out)
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var o struct{ Replace map[string]string }
+	require.NoError(t, json.Unmarshal(data, &o))
+	stub, err := filepath.EvalSymlinks(filepath.Join(root, "day1_x", "todo", "todo.go"))
+	require.NoError(t, err)
+	var keys []string
+	for k, v := range o.Replace {
+		k, _ = filepath.EvalSymlinks(k)
+		keys = append(keys, k)
+		assert.True(t, filepath.IsAbs(v), "overlay paths must be absolute: %s", v)
+	}
+	assert.Equal(t, []string{stub}, keys, "the overlay swaps exactly the exercise's stub file")
+
+	_, err = runCLI("overlay", "day1_x/done")
+	require.Error(t, err, "an exercise without a solution cannot be overlaid")
 }
