@@ -256,3 +256,54 @@ func TestOverlayPointsAtSolutions(t *testing.T) {
 	_, err = runCLI("overlay", "day1_x/done")
 	require.Error(t, err, "an exercise without a solution cannot be overlaid")
 }
+
+// TestExportRealCourse exports this repository's own student edition and runs `make grade` in it, as
+// an instructor publishing the course would: no solution or mutant may leak, and a fresh student
+// starts at zero with every exercise not started.
+func TestExportRealCourse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("exports and grades the whole course")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(repo, ".git")); err != nil {
+		t.Skip("not a git checkout of the course")
+	}
+	t.Chdir(repo)
+	dest := filepath.Join(t.TempDir(), "student")
+	out, err := runCLI("export", "--student", dest)
+	require.NoError(t, err, out)
+	require.NoError(t, filepath.WalkDir(dest, func(p string, d os.DirEntry, err error) error {
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(dest, p)
+		assert.NotContains(t, filepath.ToSlash(rel), "solutions", "exported %s", rel)
+		assert.NotContains(t, filepath.ToSlash(rel), "mutants", "exported %s", rel)
+		return nil
+	}))
+
+	jsonFile := filepath.Join(t.TempDir(), "grade.json")
+	cmd := exec.Command("make", "-s", "grade", "GRADE_FLAGS=-q --json "+jsonFile)
+	cmd.Dir = dest
+	combined, err := cmd.CombinedOutput()
+	require.NoError(t, err, "make grade in the student edition: %s", combined)
+	var rep struct {
+		Points    float64 `json:"points"`
+		MaxPoints float64 `json:"max_points"`
+		Exercises []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"exercises"`
+	}
+	data, err := os.ReadFile(jsonFile)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &rep))
+	assert.Zero(t, rep.Points)
+	assert.Positive(t, rep.MaxPoints)
+	require.NotEmpty(t, rep.Exercises)
+	for _, e := range rep.Exercises {
+		assert.Equal(t, "not-started", e.Status, "%s in a fresh student edition", e.ID)
+	}
+}
