@@ -74,7 +74,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	g.git("init", "-q", "-b", "main")
 	goSum, err := os.ReadFile(filepath.Join(moduleRoot(t), "go.sum"))
 	require.NoError(t, err)
-	names := []string{"edited", "deleted", "skipped", "replaced", "forger", "exiter"}
+	names := []string{"edited", "deleted", "skipped", "replaced", "forger", "exiter", "linked"}
 	manifest := "title = \"tampering\"\n"
 	for _, n := range names {
 		manifest += "[[exercise]]\nid = \"day1_x/" + n + "\"\ntitle = \"" + n + "\"\nday = 1\npoints = 10\ntopics = [\"t\"]\nhints = [\"a\", \"b\"]\n"
@@ -87,6 +87,9 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	g.write("go.sum", string(goSum))
 	g.write("Makefile", "grade:\n\tgo run ./cmd/course grade\n")
 	g.write(".github/workflows/grade.yml", "name: grade\non: pull_request\n")
+	g.write("internal/helper/helper.go", "package helper\n")
+	g.write("cmd/tool/main.go", "package main\n\nfunc main() {}\n")
+	g.write("day1_x/edited/testdata/want.txt", "42\n")
 	base := g.commitAll("base")
 
 	// The student's pull request: one trick per exercise, plus edits to the build and CI files.
@@ -104,6 +107,18 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	g.write("day1_x/exiter/exiter.go", "package exiter\n\nimport \"syscall\"\n\nfunc Answer() int { syscall.Exit(0); return 0 }\n")
 	g.write("Makefile", "grade:\n\t@echo 100 points\n")
 	g.write(".github/workflows/grade.yml", "name: grade\non: pull_request\njobs: {}\n")
+	g.write("internal/helper/helper.go", "package helper\n\nvar Cheat = true\n")
+	g.write("cmd/tool/main.go", "package main\n\nfunc main() { println(\"100 points\") }\n")
+	g.write("cmd/tool/extra.go", "package main\n")
+	g.write("day1_x/edited/testdata/want.txt", "0\n")
+	g.write("course.toml", strings.ReplaceAll(manifest, "points = 10", "points = 1000"))
+	g.write("go.sum", string(goSum)+"example.com/evil v1.0.0 h1:AAAA=\n")
+	g.write("go.work", "go 1.26\n\nuse .\n")
+	// linked: the exercise file becomes a symbolic link to a correct answer elsewhere.
+	outside := filepath.Join(t.TempDir(), "answer.go")
+	require.NoError(t, os.WriteFile(outside, []byte("package linked\n\nfunc Answer() int { return 42 }\n"), 0o644))
+	require.NoError(t, os.Remove(filepath.Join(g.root, "day1_x/linked/linked.go")))
+	require.NoError(t, os.Symlink(outside, filepath.Join(g.root, "day1_x/linked/linked.go")))
 	g.commitAll("student")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -127,14 +142,22 @@ func TestProtectDefeatsTampering(t *testing.T) {
 		changed[c.Path] = c.Action
 	}
 	for path, action := range map[string]string{
-		"day1_x/edited/edited_test.go":   "restored",
-		"day1_x/deleted/deleted_test.go": "restored",
-		"day1_x/skipped/skipped_test.go": "restored",
-		"go.mod":                         "restored",
-		"fakeleak/go.mod":                "removed",
-		"fakeleak/leak.go":               "removed",
-		"Makefile":                       "restored",
-		".github/workflows/grade.yml":    "restored",
+		"day1_x/edited/edited_test.go":    "restored",
+		"day1_x/deleted/deleted_test.go":  "restored",
+		"day1_x/skipped/skipped_test.go":  "restored",
+		"go.mod":                          "restored",
+		"fakeleak/go.mod":                 "removed",
+		"fakeleak/leak.go":                "removed",
+		"Makefile":                        "restored",
+		".github/workflows/grade.yml":     "restored",
+		"internal/helper/helper.go":       "restored",
+		"cmd/tool/main.go":                "restored",
+		"cmd/tool/extra.go":               "removed",
+		"day1_x/edited/testdata/want.txt": "restored",
+		"course.toml":                     "restored",
+		"go.sum":                          "restored",
+		"go.work":                         "removed",
+		"day1_x/linked/linked.go":         "restored",
 	} {
 		assert.Equal(t, action, changed[path], "%s must be named in the report as %s", path, action)
 	}
@@ -145,6 +168,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	after, err := Grade(ctx, load(), opts)
 	require.NoError(t, err)
 	assert.Zero(t, after.Points, "no trick may raise the score")
+	assert.Equal(t, 70.0, after.MaxPoints, "the manifest is the protected one: 7 exercises of 10 points")
 	byID := map[string]ExerciseResult{}
 	for _, e := range after.Exercises {
 		byID[e.ID] = e
