@@ -283,7 +283,7 @@ func verdict(tests []TestResult, afterTests []string) (status, reason string) {
 			continue
 		case t.Status == TestTimeout:
 			timeouts++
-		case strings.Contains(t.Output, "panic: TODO"):
+		case panicLine(t.Output, "TODO") != "":
 			todo++
 		}
 		if firstBad < 0 {
@@ -320,16 +320,16 @@ func describe(t TestResult) string {
 		return "never ran: " + firstLine(out)
 	case t.Status == TestSkip:
 		return "skipped (a skipped test earns no points)"
-	case strings.Contains(out, "panic: TODO"):
-		return "not started: " + firstLine(after(out, "panic: "))
+	case panicLine(out, "TODO") != "":
+		return "not started: " + panicLine(out, "TODO")
 	case strings.Contains(out, "WARNING: DATA RACE") || strings.Contains(out, "race detected during execution of test"):
 		return "data race detected"
 	case strings.Contains(out, "all goroutines are asleep - deadlock") || strings.Contains(out, "deadlock: "):
 		return "deadlock"
 	case strings.Contains(out, "found unexpected goroutines"):
 		return "goroutine leak: goroutines were still running after the test"
-	case strings.Contains(out, "panic: "):
-		return "panicked: " + firstLine(after(out, "panic: "))
+	case panicLine(out, "") != "":
+		return "panicked: " + panicLine(out, "")
 	}
 	if msg := failureMessage(out); msg != "" {
 		return msg
@@ -345,8 +345,8 @@ func packageFailure(run *binaryRun) string {
 		return "goleak found goroutines still running after the tests (a goroutine leak)"
 	case strings.Contains(out, "WARNING: DATA RACE"):
 		return "the race detector found a data race outside any test"
-	case strings.Contains(out, "panic: "):
-		return "the test binary panicked outside any test: " + firstLine(after(out, "panic: "))
+	case panicLine(out, "") != "":
+		return "the test binary panicked outside any test: " + panicLine(out, "")
 	case run.killed:
 		return "the test binary did not exit after its tests (killed at the timeout)"
 	}
@@ -378,11 +378,16 @@ func failureMessage(out string) string {
 	return ""
 }
 
-func after(s, sep string) string {
-	if _, rest, ok := strings.Cut(s, sep); ok {
-		return rest
+// panicLine returns the message of the first Go panic in out whose message starts with prefix, or "".
+// The runtime prints a panic at the start of a line ("panic: send on closed channel"); an assertion
+// message that merely mentions "panic: " is indented by the testing package and does not count.
+func panicLine(out, prefix string) string {
+	for line := range strings.SplitSeq(out, "\n") {
+		if msg, ok := strings.CutPrefix(line, "panic: "); ok && strings.HasPrefix(msg, prefix) {
+			return firstLine(msg)
+		}
 	}
-	return s
+	return ""
 }
 
 func firstLine(s string) string {
