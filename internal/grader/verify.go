@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // SolutionOverlay swaps the reference solution of every exercise in exs into place.
@@ -100,8 +102,11 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 		}
 	}
 
-	// Mutants: each compiles and is rejected. The k-th mutant of every exercise runs in one batch.
-	rejected := map[string]int{}
+	// Mutants: each compiles and is rejected. The k-th mutant of every exercise runs in one batch, and
+	// a few batches run at once: most of a batch's time is spent waiting for the mutants that hang
+	// until a test's patience runs out, not computing.
+	var rounds []Options
+	var coveredBy [][]Exercise
 	for k := 0; ; k++ {
 		mut := opts
 		var covered []Exercise
@@ -111,10 +116,23 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 		if len(covered) == 0 {
 			break
 		}
-		rep, err := Grade(ctx, covered, mut)
-		if err != nil {
-			return 0, err
-		}
+		rounds, coveredBy = append(rounds, mut), append(coveredBy, covered)
+	}
+	reports := make([]*Report, len(rounds))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(3)
+	for k := range rounds {
+		g.Go(func() error {
+			var err error
+			reports[k], err = Grade(gctx, coveredBy[k], rounds[k])
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	rejected := map[string]int{}
+	for k, rep := range reports {
 		for _, r := range rep.Exercises {
 			ms, _ := Mutants(opts.Root, r.ID)
 			name := filepath.Base(ms[k])
