@@ -3,6 +3,7 @@ package background
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,35 +31,64 @@ func closed(ch <-chan struct{}) bool {
 }
 
 // TestLoopCallsFnEveryInterval checks, in fake time, that fn is called exactly once per interval,
-// starting one interval after Start.
+// starting one interval after Start, however long each call takes; and that Start rejects an interval
+// that is not positive.
 func TestLoopCallsFnEveryInterval(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	for _, interval := range []time.Duration{time.Millisecond, time.Second, 5 * time.Minute} {
-		t.Run(interval.String(), func(t *testing.T) {
-			coursetest.Bubble(t, stuck, func(t *testing.T) {
-				var calls atomic.Int64
-				l := Start(context.Background(), interval, func(ctx context.Context) {
-					calls.Add(1)
-					if ctx.Err() != nil {
-						t.Errorf("fn was called with a context that is already cancelled")
+		for _, work := range []time.Duration{0, interval / 4} {
+			t.Run(fmt.Sprintf("%v, fn takes %v", interval, work), func(t *testing.T) {
+				coursetest.Bubble(t, stuck, func(t *testing.T) {
+					var calls atomic.Int64
+					l := Start(context.Background(), interval, func(ctx context.Context) {
+						calls.Add(1)
+						if ctx.Err() != nil {
+							t.Errorf("fn was called with a context that is already cancelled")
+						}
+						time.Sleep(work)
+					})
+					defer l.Stop()
+
+					time.Sleep(interval / 2)
+					synctest.Wait()
+					assert.Zero(t, calls.Load(), "fn was called before one interval had passed: "+
+						"the first call comes one interval after Start (use a time.Ticker)")
+					for k := int64(1); k <= 10; k++ {
+						time.Sleep(interval)
+						synctest.Wait()
+						if !assert.Equal(t, k, calls.Load(), "after %v + %v/2 of (fake) time fn must have been called exactly %d times "+
+							"(each call took %v): the calls must keep the rhythm of a time.Ticker, not drift by fn's duration "+
+							"as time.After or a timer reset after each call do", time.Duration(k)*interval, interval, k, work) {
+							return
+						}
 					}
 				})
-				defer l.Stop()
-
-				time.Sleep(interval / 2)
-				synctest.Wait()
-				assert.Zero(t, calls.Load(), "fn was called before one interval had passed: "+
-					"the first call comes one interval after Start (use a time.Ticker)")
-				for k := int64(1); k <= 10; k++ {
-					time.Sleep(interval)
-					synctest.Wait()
-					if !assert.Equal(t, k, calls.Load(), "after %v + %v/2 of (fake) time fn must have been called exactly %d times", time.Duration(k)*interval, interval, k) {
-						return
-					}
+			})
+		}
+	}
+	for _, bad := range []time.Duration{0, -time.Second} {
+		t.Run(fmt.Sprintf("interval %v", bad), func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
+				var l *Loop
+				r := panicValue(func() { l = Start(context.Background(), bad, func(context.Context) {}) })
+				if s, ok := r.(string); ok && strings.HasPrefix(s, "TODO:") {
+					panic(r) // not started yet
 				}
+				if l != nil {
+					l.Stop()
+				}
+				assert.NotNil(t, r, "Start(ctx, %v, fn) returned normally, but it must panic when interval <= 0, "+
+					"a bug in the caller (time.NewTicker panics on it too)", bad)
 			})
 		})
 	}
+}
+
+// panicValue calls f and returns what it panicked with, or nil.
+func panicValue(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
 }
 
 // TestStopEndsTheLoop checks nothing runs after Stop, Done is closed, and fn's context is cancelled.
@@ -90,34 +120,61 @@ func TestStopEndsTheLoop(t *testing.T) {
 	})
 }
 
-// TestStopWaitsForARunningCall checks Stop does not return while fn is still running.
+// TestStopWaitsForARunningCall checks that Stop, called from several goroutines while fn is running
+// and a tick is waiting, returns only once fn has returned, and that fn is not called again.
 func TestStopWaitsForARunningCall(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
-		finish := make(chan struct{})
-		var calls, finished atomic.Int64
-		l := Start(context.Background(), interval, func(context.Context) {
-			calls.Add(1)
-			<-finish // a long call, still running when Stop is called
-			finished.Add(1)
-		})
-		time.Sleep(interval + interval/2)
-		synctest.Wait() // fn is running its first call
-		assert.Equal(t, int64(1), calls.Load(), "fn must have been called once after 1.5 intervals")
+		// When fn returns, both the cancelled context and the waiting tick are ready, and select picks
+		// one of them at random: repeat, so that a loop that may take the tick is caught every time.
+		const rounds, stoppers = 40, 3
+		for range rounds {
+			finish := make(chan struct{})
+			var calls, finished atomic.Int64
+			l := Start(context.Background(), interval, func(context.Context) {
+				calls.Add(1)
+				<-finish // a long call, still running when Stop is called
+				finished.Add(1)
+			})
+			time.Sleep(2*interval + interval/2)
+			synctest.Wait() // fn is running its first call, and the tick of 2 intervals waits for it
+			if !assert.Equal(t, int64(1), calls.Load(), "fn must have been called once after 1 interval, "+
+				"and not again while that call still runs") {
+				close(finish)
+				l.Stop()
+				return
+			}
 
-		stopped := make(chan struct{})
-		go func() { l.Stop(); close(stopped) }()
-		synctest.Wait()
-		assert.False(t, closed(stopped), "Stop returned while fn was still running: "+
-			"Stop must wait until the loop's goroutine has returned, so nothing outlives its owner")
+			stopped := make([]chan struct{}, stoppers)
+			for i := range stopped {
+				stopped[i] = make(chan struct{})
+				go func() { l.Stop(); close(stopped[i]) }()
+			}
+			synctest.Wait()
+			early := 0
+			for _, ch := range stopped {
+				if closed(ch) {
+					early++
+				}
+			}
+			assert.Zero(t, early, "%d of %d concurrent calls to Stop returned while fn was still running: "+
+				"every Stop, not only the first, must wait until the loop's goroutine has returned, so nothing "+
+				"outlives its owner", early, stoppers)
 
-		close(finish)
-		<-stopped
-		assert.Equal(t, int64(1), finished.Load(), "Stop returned before fn did")
-		time.Sleep(10 * interval)
-		synctest.Wait()
-		assert.Equal(t, int64(1), calls.Load(), "fn was called again after Stop")
+			close(finish)
+			for _, ch := range stopped {
+				<-ch
+			}
+			assert.Equal(t, calls.Load(), finished.Load(), "Stop returned before fn did")
+			time.Sleep(10 * interval)
+			synctest.Wait()
+			if !assert.Equal(t, int64(1), calls.Load(), "fn was called again after Stop had cancelled its context: "+
+				"when fn returned, a tick was waiting too, and select picks at random among ready cases; check "+
+				"ctx.Err() after a tick, before calling fn") || early > 0 {
+				return
+			}
+		}
 	})
 }
 

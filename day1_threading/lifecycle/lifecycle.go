@@ -55,11 +55,12 @@ func NewWorker(fn func(ctx context.Context) error) *Worker {
 
 // Start moves the worker from New to Running and calls fn on a new goroutine with a context derived
 // from ctx: cancelling ctx stops the worker just like Stop does. When fn returns, on its own or
-// because it was asked to stop, the worker becomes Stopped. Start returns ErrStarted, and does
-// nothing else, if the worker is not New.
+// because it was asked to stop, the worker becomes Stopped and fn's context is cancelled, releasing
+// what it holds. Start returns ErrStarted, and does nothing else, if the worker is not New.
 func (w *Worker) Start(ctx context.Context) error {
 	// TODO: under the lock, check the state, derive a cancellable context, set Running, start the
-	// goroutine. The goroutine runs fn, records its error, sets Stopped, then closes the done channel.
+	// goroutine. The goroutine runs fn, records its error, sets Stopped, cancels the context, then
+	// closes the done channel.
 	panic("TODO: implement Worker.Start (day1_threading/lifecycle)")
 }
 

@@ -236,6 +236,42 @@ func TestCancellingTheParentContextStopsTheWorker(t *testing.T) {
 	})
 }
 
+// opaqueCtx is a parent context the context package cannot see inside (like many wrapped contexts):
+// context.WithCancel(opaqueCtx{...}) starts a goroutine that watches both contexts and lives until the
+// parent is done or the derived context is cancelled.
+type opaqueCtx struct {
+	context.Context // Deadline and Value
+	done            chan struct{}
+}
+
+func (c opaqueCtx) Done() <-chan struct{} { return c.done }
+
+func (c opaqueCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// TestWorkerReleasesItsContextWhenFnReturns checks the context Start derives is cancelled once fn has
+// returned on its own, so nothing the context holds (here, a watcher goroutine) outlives the worker.
+func TestWorkerReleasesItsContextWhenFnReturns(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	before := goleak.IgnoreCurrent()
+	parent := opaqueCtx{Context: context.Background(), done: make(chan struct{})}
+	defer close(parent.done) // on failure, let the leaked watcher go
+	w := NewWorker(func(ctx context.Context) error { return errBoom })
+	require.NoError(t, w.Start(parent))
+	var err error
+	coursetest.Within(t, func() { err = w.Wait() }, "Wait never returned although fn returned at once")
+	assert.ErrorIs(t, err, errBoom, "Wait must return the error fn returned")
+	assert.NoError(t, goleak.Find(before), "a goroutine outlived the worker: the context Start derived with "+
+		"context.WithCancel was never cancelled. Call its cancel function once fn has returned, not only in Stop "+
+		"(go vet's lostcancel rule): until then the context holds resources, here a goroutine watching the parent")
+}
+
 // TestStateIsSafeForConcurrentUse reads the state from several goroutines while the worker starts,
 // stops and ends; run it with -race. The states each reader sees must only move forward.
 func TestStateIsSafeForConcurrentUse(t *testing.T) {

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
@@ -86,7 +88,9 @@ func checkChunks(chunks []Range, lo, hi, n int) string {
 // the test has seen all of them start, whatever the number of cores.
 func TestSumRunsEveryChunkAtOnce(t *testing.T) {
 	coursetest.CheckLeaks(t)
-	for _, tc := range []struct{ lo, hi, workers int }{{0, 100, 2}, {0, 1000, 4}, {10, 17, 7}, {0, 3, 8}} {
+	for _, tc := range []struct{ lo, hi, workers int }{
+		{0, 100, 2}, {0, 1000, 4}, {10, 17, 7}, {0, 3, 8}, {0, 10, 4}, {0, 10, 6},
+	} {
 		t.Run(fmt.Sprintf("[%d,%d) with %d workers", tc.lo, tc.hi, tc.workers), func(t *testing.T) {
 			coursetest.Bubble(t, "Sum never returned after every part was released", func(t *testing.T) {
 				var started atomic.Int64
@@ -113,7 +117,8 @@ func TestSumRunsEveryChunkAtOnce(t *testing.T) {
 				total := <-sumDone
 				assert.Equal(t, tc.hi-tc.lo, total, "Sum of the chunk lengths must be hi-lo")
 				slices.SortFunc(seen, func(a, b Range) int { return a.Lo - b.Lo })
-				assert.Equal(t, Chunks(tc.lo, tc.hi, tc.workers), seen, "Sum must call part once for every chunk of Chunks(lo, hi, workers)")
+				assert.Equal(t, Chunks(tc.lo, tc.hi, tc.workers), seen, "Sum must call part once for every chunk of "+
+					"Chunks(lo, hi, workers), and on no other range: split the range with Chunks, not with a split of your own")
 			})
 		})
 	}
@@ -132,6 +137,7 @@ func TestSumAddsThePartsUp(t *testing.T) {
 	}
 	for _, tc := range []struct{ lo, hi, workers int }{
 		{0, 0, 4}, {0, 1, 4}, {0, 10, 1}, {0, 10, 3}, {-50, 50, 4}, {1, 10_001, 8}, {0, 5000, 64},
+		{0, 10, 0}, {0, 10, -3}, {3, 3, 1}, {7, 2, 0},
 	} {
 		t.Run(fmt.Sprintf("[%d,%d) with %d workers", tc.lo, tc.hi, tc.workers), func(t *testing.T) {
 			var calls atomic.Int64
@@ -142,7 +148,9 @@ func TestSumAddsThePartsUp(t *testing.T) {
 			assert.Equal(t, sumOfSquares(Range{tc.lo, tc.hi}), got,
 				"Sum over [%d,%d) with %d workers is wrong: is a chunk missing, counted twice, or a partial result lost "+
 					"(goroutines adding to one shared variable)?", tc.lo, tc.hi, tc.workers)
-			assert.Equal(t, int64(min(tc.workers, tc.hi-tc.lo)), calls.Load(), "Sum must call part once per chunk")
+			wantCalls := max(0, min(max(tc.workers, 1), tc.hi-tc.lo)) // workers < 1 counts as 1; an empty range has no chunks
+			assert.Equal(t, int64(wantCalls), calls.Load(), "Sum must call part once per chunk of Chunks(lo, hi, workers) "+
+				"(workers < 1 counts as 1), and never for an empty range")
 		})
 	}
 }
@@ -163,6 +171,58 @@ func TestCountPrimes(t *testing.T) {
 				assert.Equal(t, tc.want, got, "CountPrimes(%d, %d) with GOMAXPROCS=%d", tc.lo, tc.hi, procs)
 			}
 		})
+	}
+}
+
+// TestCountPrimesCountsTheChunksInParallel checks that CountPrimes counts runtime.GOMAXPROCS(0) chunks,
+// each on its own goroutine, all at the same time. Nothing can make CountPrimesSequential wait at a
+// gate, so the test counts primes again and again, and looks at every goroutine's stack until it has
+// seen every chunk being counted at the same moment.
+func TestCountPrimesCountsTheChunksInParallel(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	const procs = 5
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	coursetest.Within(t, func() { CountPrimes(0, 10) }, "CountPrimes(0, 10) never returned")
+
+	stop := make(chan struct{})
+	counting := make(chan struct{})
+	go func() {
+		defer close(counting)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				CountPrimes(0, 1_000_000)
+			}
+		}
+	}()
+	defer coursetest.Within(t, func() { close(stop); <-counting }, "CountPrimes(0, 1000000) never returned")
+
+	// countingNow reports how many goroutines are counting primes at this moment.
+	countingNow := func() int {
+		n := 0
+		for _, g := range coursetest.Goroutines() {
+			if strings.Contains(g.Stack, "parallel.CountPrimesSequential(") || strings.Contains(g.Stack, "parallel.IsPrime(") {
+				n++
+			}
+		}
+		return n
+	}
+	most := 0
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(coursetest.Patience)
+	for most < procs {
+		select {
+		case <-tick.C:
+			most = max(most, countingNow())
+		case <-deadline:
+			t.Fatalf("with GOMAXPROCS=%d, CountPrimes never had %d chunks being counted at the same time (the most "+
+				"seen at once in %v was %d): it must split [lo, hi) into runtime.GOMAXPROCS(0) chunks with Sum and count "+
+				"each with CountPrimesSequential on its own goroutine; calling CountPrimesSequential on the whole range, "+
+				"or splitting into runtime.NumCPU() or a fixed number of chunks, does not", procs, procs, coursetest.Patience, most)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -71,70 +72,93 @@ func TestRunNeverExceedsWorkers(t *testing.T) {
 	}
 }
 
-// TestRunKeepsEveryWorkerBusy proves the pool reaches workers jobs at once (a gate), and that a worker
-// that finishes a job takes the next one straight away.
+// TestRunKeepsEveryWorkerBusy proves the pool reaches workers jobs at once (a gate), with no more
+// goroutines than that, and that a worker that finishes a job takes the next one straight away, whichever
+// job finishes first.
 func TestRunKeepsEveryWorkerBusy(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	for _, tc := range []struct{ workers, jobs int }{{2, 6}, {4, 10}, {8, 8}} {
-		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
-			coursetest.Bubble(t, stuck, func(t *testing.T) {
-				jobs := make([]int, tc.jobs)
-				release := make([]chan struct{}, tc.jobs)
-				for i := range jobs {
-					jobs[i] = i
-					release[i] = make(chan struct{})
-				}
-				startedCh := make(chan int, tc.jobs) // each job sends its number when it starts
-				runDone := make(chan struct{})
-				go func() {
-					defer close(runDone)
-					_, _ = Run(tc.workers, jobs, func(j int) (int, error) {
-						startedCh <- j
-						<-release[j]
-						return j, nil
-					})
-				}()
+		for _, newestFirst := range []bool{false, true} {
+			order := "oldest"
+			if newestFirst {
+				order = "newest"
+			}
+			t.Run(fmt.Sprintf("%d workers %d jobs %s first", tc.workers, tc.jobs, order), func(t *testing.T) {
+				coursetest.Bubble(t, stuck, func(t *testing.T) {
+					jobs := make([]int, tc.jobs)
+					release := make([]chan struct{}, tc.jobs)
+					for i := range jobs {
+						jobs[i] = i
+						release[i] = make(chan struct{})
+					}
+					startedCh := make(chan int, tc.jobs) // each job sends its number when it starts
+					runDone := make(chan struct{})
+					goroutinesBefore := runtime.NumGoroutine()
+					go func() {
+						defer close(runDone)
+						_, _ = Run(tc.workers, jobs, func(j int) (int, error) {
+							startedCh <- j
+							<-release[j]
+							return j, nil
+						})
+					}()
 
-				running := map[int]bool{} // jobs started and not yet released
-				drain := func() {
-					for {
-						select {
-						case j := <-startedCh:
-							running[j] = true
-						default:
-							return
+					running := map[int]bool{} // jobs started and not yet released
+					drain := func() {
+						for {
+							select {
+							case j := <-startedCh:
+								running[j] = true
+							default:
+								return
+							}
 						}
 					}
-				}
-				synctest.Wait() // every worker is blocked in a job
-				drain()
-				if assert.Len(t, running, tc.workers,
-					"with %d workers and %d jobs, %d jobs must be running at once, but %d were: "+
-						"start workers goroutines, each taking jobs from a shared channel",
-					tc.workers, tc.jobs, tc.workers, len(running)) {
-					// Finish the running jobs one at a time: a freed worker must pick up the next job at once.
-					for finished := 1; finished <= tc.jobs && len(running) > 0; finished++ {
-						j := slices.Min(slices.Collect(maps.Keys(running)))
-						close(release[j])
-						release[j] = nil
-						delete(running, j)
-						synctest.Wait()
-						drain()
-						if !assert.Len(t, running, min(tc.workers, tc.jobs-finished),
-							"after %d of %d jobs finished, a freed worker must take the next job at once "+
-								"(%d workers must stay busy while jobs remain)", finished, tc.jobs, tc.workers) {
-							break
+					synctest.Wait() // every worker is blocked in a job
+					drain()
+					// Besides the goroutine calling Run: the workers, and at most two helpers (say, one feeding
+					// the jobs and one collecting the results).
+					extra := runtime.NumGoroutine() - goroutinesBefore - 1
+					assert.LessOrEqual(t, extra, tc.workers+2,
+						"Run had %d goroutines while its jobs ran, with workers = %d and %d jobs: start workers "+
+							"goroutines that take jobs from a channel, not a goroutine per job waiting for its turn "+
+							"(each waiting goroutine costs memory: a million jobs would make a million goroutines)",
+						extra, tc.workers, tc.jobs)
+					if assert.Len(t, running, tc.workers,
+						"with %d workers and %d jobs, %d jobs must be running at once, but %d were: "+
+							"start workers goroutines, each taking jobs from a shared channel",
+						tc.workers, tc.jobs, tc.workers, len(running)) {
+						// Finish the running jobs one at a time, the oldest or the newest first: a freed worker
+						// must pick up the next job at once.
+						pick := slices.Min[[]int]
+						if newestFirst {
+							pick = slices.Max[[]int]
+						}
+						for finished := 1; finished <= tc.jobs && len(running) > 0; finished++ {
+							j := pick(slices.Collect(maps.Keys(running)))
+							close(release[j])
+							release[j] = nil
+							delete(running, j)
+							synctest.Wait()
+							drain()
+							if !assert.Len(t, running, min(tc.workers, tc.jobs-finished),
+								"after %d of %d jobs finished (the %s running job first each time), a freed worker "+
+									"must take the next job at once (%d workers must stay busy while jobs remain): "+
+									"don't deal the jobs out to the workers in advance, let each worker take the next "+
+									"one from a shared channel when it is free", finished, tc.jobs, order, tc.workers) {
+								break
+							}
 						}
 					}
-				}
-				for _, ch := range release { // let whatever still waits finish
-					if ch != nil {
-						close(ch)
+					for _, ch := range release { // let whatever still waits finish
+						if ch != nil {
+							close(ch)
+						}
 					}
-				}
-				<-runDone
+					<-runDone
+				})
 			})
-		})
+		}
 	}
 }
 

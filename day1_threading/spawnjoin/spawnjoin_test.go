@@ -21,14 +21,23 @@ func TestRunAllReturnsResultsInOrder(t *testing.T) {
 		t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
 			tasks := make([]func() string, n)
 			want := make([]string, n)
+			calls := make([]atomic.Int64, n)
 			for i := range tasks {
-				tasks[i] = func() string { return fmt.Sprintf("task %d", i) }
+				tasks[i] = func() string { calls[i].Add(1); return fmt.Sprintf("task %d", i) }
 				want[i] = fmt.Sprintf("task %d", i)
 			}
 			var got []string
 			coursetest.Within(t, func() { got = RunAll(tasks) }, "RunAll with %d quick tasks never returned", n)
 			require.NotNil(t, got, "RunAll must return an empty slice, not nil, when there are no tasks")
 			assert.Equal(t, want, got, "RunAll must return results[i] = tasks[i](), in the order of tasks")
+			for i := range calls {
+				if c := calls[i].Load(); c != 1 {
+					assert.Fail(t, fmt.Sprintf("tasks[%d] was called %d times", i, c),
+						"RunAll must call every task exactly once: keep the value its goroutine got "+
+							"(results[i] = task()) instead of calling the task again")
+					break
+				}
+			}
 		})
 	}
 	t.Run("nil tasks", func(t *testing.T) {
@@ -43,7 +52,7 @@ func TestRunAllReturnsResultsInOrder(t *testing.T) {
 // until the test releases it, and the test only releases them once all have started.
 func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
 	coursetest.CheckLeaks(t)
-	for _, n := range []int{2, 8, 100} {
+	for _, n := range []int{2, 8, 100, 5000} {
 		t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
 			coursetest.Bubble(t, "RunAll did not finish after all tasks were released", func(t *testing.T) {
 				var started atomic.Int64
@@ -62,7 +71,8 @@ func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
 				synctest.Wait() // every goroutine is now blocked: the started tasks wait for release
 				assert.Equal(t, int64(n), started.Load(),
 					"only %d of %d tasks had started while the first one was still running: RunAll must start "+
-						"every task on its own goroutine (go func(){...}()) before waiting for any of them",
+						"every task on its own goroutine (go func(){...}()) before waiting for any of them, "+
+						"with no limit on how many run at once (no batches, no semaphore)",
 					started.Load(), n)
 
 				close(release)

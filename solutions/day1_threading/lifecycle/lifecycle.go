@@ -61,8 +61,8 @@ func NewWorker(fn func(ctx context.Context) error) *Worker {
 
 // Start moves the worker from New to Running and calls fn on a new goroutine with a context derived
 // from ctx: cancelling ctx stops the worker just like Stop does. When fn returns, on its own or
-// because it was asked to stop, the worker becomes Stopped. Start returns ErrStarted, and does
-// nothing else, if the worker is not New.
+// because it was asked to stop, the worker becomes Stopped and fn's context is cancelled, releasing
+// what it holds. Start returns ErrStarted, and does nothing else, if the worker is not New.
 func (w *Worker) Start(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -1,0 +1,53 @@
+// Mutant: waits with time.After(interval) after each call instead of a time.Ticker, so the calls drift by fn's duration (and an interval <= 0 does not panic but spins).
+package background
+
+import (
+	"context"
+	"time"
+)
+
+// Loop is a background goroutine started by Start that calls a function periodically.
+// Its methods are safe to call from many goroutines at once.
+type Loop struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the goroutine returns
+}
+
+// Start starts a goroutine that calls fn every interval until ctx is cancelled or Stop is called,
+// and returns at once. The first call happens one interval after Start, like a time.Ticker; if fn
+// takes longer than interval, the ticks missed meanwhile are dropped. fn is never called
+// concurrently with itself, and receives a context that is cancelled when the loop is asked to stop.
+// Start panics if interval <= 0. fn must not call Stop.
+func Start(ctx context.Context, interval time.Duration, fn func(ctx context.Context)) *Loop {
+	ctx, cancel := context.WithCancel(ctx)
+	l := &Loop{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(interval):
+				if ctx.Err() != nil { // both were ready and select picked the tick
+					return
+				}
+				fn(ctx)
+			}
+		}
+	}()
+	return l
+}
+
+// Stop asks the loop to end, cancelling fn's context, and waits until the goroutine has returned: once
+// Stop returns, fn is not running and will never be called again. Stop may be called any number of
+// times, from any goroutine.
+func (l *Loop) Stop() {
+	l.cancel() // safe to call many times
+	<-l.done
+}
+
+// Done returns a channel that is closed when the loop's goroutine has returned, whether because of
+// Stop or because ctx was cancelled.
+func (l *Loop) Done() <-chan struct{} {
+	return l.done
+}
