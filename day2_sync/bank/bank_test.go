@@ -157,6 +157,36 @@ func TestTransferChecksFundsUnderLock(t *testing.T) {
 			"not before taking them (check-then-act)")
 }
 
+// TestTotalIsASnapshot forces the interleaving that makes a Total which locks one account at a time
+// count money twice: Total has counted account 0 and waits for account 1, which the test holds, when
+// a transfer moves everything from account 0 to account 2, which Total has not counted yet.
+func TestTotalIsASnapshot(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	b := New(100, 0, 0)
+	total := make(chan int64, 1)
+	transferred := make(chan error, 1)
+
+	b.accounts[1].mu.Lock() // the test holds account 1, so Total stops there
+	go func() { total <- b.Total() }()
+	waitLockedOut(t, 1, "Total never waited for account 1's mutex, which the test holds: does Total lock every account?")
+	go func() { transferred <- b.Transfer(0, 2, 100) }()
+	// A Total that still holds account 0 makes the transfer wait for it; one that let it go lets the
+	// transfer through.
+	coursetest.Eventually(t, func() bool {
+		_, waiting := inBank(t)
+		return len(transferred) > 0 || waiting == 2
+	}, "Transfer(0, 2, 100) neither finished nor waited for a mutex while Total was running")
+	b.accounts[1].mu.Unlock()
+
+	var sum int64
+	var err error
+	await(t, func() { sum, err = <-total, <-transferred }, "Total and Transfer(0, 2, 100), run at the same time, never finished")
+	require.NoError(t, err, "Transfer(0, 2, 100) from an account holding 100")
+	assert.EqualValues(t, 100, sum, "Total() returned %d while Transfer(0, 2, 100) ran, starting from [100 0 0]; want 100. "+
+		"Total counted account 0 before the transfer and account 2 after it: it let go of account 0 before it had "+
+		"locked the others. Lock every account (in id order) first, then sum, then unlock", sum)
+}
+
 func TestConcurrentTransfersConserveTotal(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	const accounts, workers, transfers, initial = 4, 6, 1500, 1000

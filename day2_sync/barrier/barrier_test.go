@@ -88,8 +88,13 @@ func ordinal(i, n int) string {
 	return fmt.Sprintf("number %d (counting from 0)", i)
 }
 
+// TestManyGenerationsConcurrently runs the parties flat out, generation after generation, so that a
+// party released from one generation arrives at the next while the others are still being released.
+// The bugs it looks for (a release channel replaced after Unlock, wake-up tokens that a fast party of the
+// next generation can take) need that timing, which no test can force; thousands of generations make
+// it all but certain.
 func TestManyGenerationsConcurrently(t *testing.T) {
-	const n, generations = 4, 300
+	const n, generations = 4, 3000
 	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "parties were left blocked for good: a lost wake-up, or a generation that never completed", func(t *testing.T) {
 		b := New(n)

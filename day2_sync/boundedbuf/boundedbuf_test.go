@@ -149,6 +149,197 @@ func TestWakeupsRecheckTheCondition(t *testing.T) {
 			}
 		})
 	})
+	// In the next two, the test itself takes the item (or the slot) that a waiting goroutine was woken
+	// for, before that goroutine has run. It almost never runs before the test's second call; 20 rounds
+	// make sure it doesn't in at least one. (If it does, the test's call waits, and a timer frees it a
+	// fake second later: that round proves nothing.)
+	const rounds = 20
+	t.Run("a Get woken for an item another Get took", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "a Get was left blocked for good", func(t *testing.T) {
+			b := New[int](1)
+			for round := range rounds {
+				g := getAsync(b)
+				synctest.Wait()
+				require.NoError(t, b.Put(1)) // wakes g
+				rescue := time.AfterFunc(time.Second, func() { _ = b.Put(-1) })
+				v, err := b.Get() // at once: the test takes the item g was woken for
+				rescued := !rescue.Stop()
+				require.NoError(t, err, "round %d: Get", round)
+				synctest.Wait()
+				if rescued { // g took the item first
+					require.True(t, g.returned(), "round %d: the woken Get", round)
+					require.NoError(t, g.err, "round %d: the woken Get", round)
+					continue
+				}
+				require.Equal(t, 1, v, "round %d: Get", round)
+				if g.returned() {
+					t.Fatalf("round %d: a Get woken by a Put whose item another Get had taken returned (%v, %v) instead "+
+						"of waiting again: wait in a for loop, not an if, so that a woken Get checks again that "+
+						"there is an item", round, g.v, g.err)
+				}
+				require.NoError(t, b.Put(2), "round %d: Put", round)
+				synctest.Wait()
+				require.True(t, g.returned(), "round %d: the waiting Get never got the next item", round)
+				require.NoError(t, g.err, "round %d: the waiting Get", round)
+				assert.Equal(t, 2, g.v, "round %d: the waiting Get", round)
+			}
+		})
+	})
+	t.Run("a Put woken for a slot another Put took", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "a Put was left blocked for good", func(t *testing.T) {
+			b := New[int](1)
+			require.NoError(t, b.Put(0))
+			for round := range rounds {
+				p := putAsync(b, 2)
+				synctest.Wait()
+				_, err := b.Get() // wakes p
+				require.NoError(t, err, "round %d: Get from a full buffer", round)
+				rescue := time.AfterFunc(time.Second, func() { _, _ = b.Get() })
+				err = b.Put(1) // at once: the test takes the slot p was woken for
+				rescued := !rescue.Stop()
+				require.NoError(t, err, "round %d: Put", round)
+				synctest.Wait()
+				if !rescued {
+					if p.returned() {
+						t.Fatalf("round %d: a Put woken by a Get whose free slot another Put had taken returned (%v), and "+
+							"the buffer of capacity 1 now holds %d items: wait in a for loop, not an if, so that a woken "+
+							"Put checks again that there is room", round, p.err, b.Len())
+					}
+					v, err := b.Get()
+					require.NoError(t, err, "round %d: Get", round)
+					require.Equal(t, 1, v, "round %d: Get", round)
+					synctest.Wait()
+				} // else p put its item first, and the timer's Get took it to make room for the test's
+				require.True(t, p.returned(), "round %d: the waiting Put never got a free slot", round)
+				require.NoError(t, p.err, "round %d: the waiting Put", round)
+				v, err := b.Get()
+				require.NoError(t, err, "round %d: Get", round)
+				want := 2 // p's item
+				if rescued {
+					want = 1 // the test's item, since the timer's Get took p's
+				}
+				require.Equal(t, want, v, "round %d: Get", round)
+				require.NoError(t, b.Put(0), "round %d: Put into an empty buffer", round)
+			}
+		})
+	})
+}
+
+// TestNoLostWakeups makes two changes in a row, before the goroutines woken by the first one have run:
+// every change must wake a goroutine that waits for it, and the right kind of goroutine (a Get for a new
+// item, a Put for a free slot). The woken goroutines almost never run between the two calls; 20 rounds
+// make sure they don't in at least one.
+func TestNoLostWakeups(t *testing.T) {
+	const rounds = 20
+	t.Run("two Puts in a row wake two Gets", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "Gets were left blocked for good", func(t *testing.T) {
+			b := New[int](2)
+			for round := range rounds {
+				gets := []*getCall{getAsync(b), getAsync(b)}
+				synctest.Wait()
+				require.NoError(t, b.Put(1))
+				require.NoError(t, b.Put(2)) // at once: the first Get has not taken its item yet
+				synctest.Wait()
+				for i, g := range gets {
+					if !g.returned() {
+						n := b.Len()
+						closeUntilReturned(b, gets...)
+						t.Fatalf("round %d: two Puts in a row into an empty buffer with two Gets waiting, and Get #%d "+
+							"was never woken although an item was waiting for it (Len %d): signal notEmpty on every Put, "+
+							"not only when the buffer was empty — the Get woken by the first Put may not have run yet", round, i, n)
+					}
+					require.NoError(t, g.err, "round %d: a waiting Get", round)
+				}
+				assert.ElementsMatch(t, []int{1, 2}, []int{gets[0].v, gets[1].v}, "round %d: the two Gets' items", round)
+			}
+		})
+	})
+	t.Run("two Gets in a row wake two Puts", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "Puts were left blocked for good", func(t *testing.T) {
+			b := New[int](2)
+			for round := range rounds {
+				require.NoError(t, b.Put(-1))
+				require.NoError(t, b.Put(-2))
+				puts := []*call{putAsync(b, 1), putAsync(b, 2)}
+				synctest.Wait()
+				for _, want := range []int{-1, -2} { // two Gets at once: the first Put has not used its slot yet
+					v, err := b.Get()
+					require.NoError(t, err)
+					require.Equal(t, want, v, "round %d: Get from a full buffer", round)
+				}
+				synctest.Wait()
+				for i, p := range puts {
+					if !p.returned() {
+						n := b.Len()
+						closeUntilReturned(b, puts...)
+						t.Fatalf("round %d: two Gets in a row from a full buffer with two Puts waiting, and Put #%d was "+
+							"never woken although there was room for it (Len %d): signal notFull on every Get, not only "+
+							"when the buffer was full — the Put woken by the first Get may not have run yet", round, i, n)
+					}
+					require.NoError(t, p.err, "round %d: a waiting Put", round)
+				}
+				for range 2 {
+					_, err := b.Get()
+					require.NoError(t, err, "round %d: Get of what the woken Puts added", round)
+				}
+			}
+		})
+	})
+	// In the next two, the test's second call waits until the goroutine woken by its first call has run.
+	// If a Put can wake a Put (or a Get a Get), that wake-up goes to the wrong kind of goroutine, which
+	// goes back to sleep, and nobody wakes the test.
+	wrongKind := "with one sync.Cond for both Puts and Gets, Signal can wake a goroutine of the wrong kind, which " +
+		"goes back to sleep while the one that could proceed is never woken (a lost wake-up): use two conditions, " +
+		"notFull for Puts and notEmpty for Gets, and Signal the one whose condition you changed"
+	t.Run("a Put wakes a Get, not a Put", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "a Put into a buffer of capacity 1 waited for good while the buffer was empty: "+wrongKind, func(t *testing.T) {
+			b := New[int](1)
+			for round := range rounds {
+				gets := []*getCall{getAsync(b), getAsync(b)}
+				synctest.Wait()
+				require.NoError(t, b.Put(1))
+				require.NoError(t, b.Put(2)) // waits until the first Get has taken 1
+				synctest.Wait()
+				for _, g := range gets {
+					require.True(t, g.returned(), "round %d: a Get waiting on a buffer that received two items never returned", round)
+					require.NoError(t, g.err, "round %d: a waiting Get", round)
+				}
+				assert.ElementsMatch(t, []int{1, 2}, []int{gets[0].v, gets[1].v}, "round %d: the two Gets' items", round)
+			}
+		})
+	})
+	t.Run("a Get wakes a Put, not a Get", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "a Get from a buffer of capacity 1 waited for good while the buffer held an item: "+wrongKind, func(t *testing.T) {
+			b := New[int](1)
+			for round := range rounds {
+				require.NoError(t, b.Put(0))
+				puts := []*call{putAsync(b, 1), putAsync(b, 2)}
+				synctest.Wait()
+				var got []int
+				for range 2 { // the second Get waits until the first Put has added its item
+					v, err := b.Get()
+					require.NoError(t, err)
+					got = append(got, v)
+				}
+				synctest.Wait()
+				for _, p := range puts {
+					require.True(t, p.returned(), "round %d: a Put waiting on a buffer that lost two items never returned", round)
+					require.NoError(t, p.err, "round %d: a waiting Put", round)
+				}
+				v, err := b.Get()
+				require.NoError(t, err)
+				got = append(got, v)
+				assert.Equal(t, 0, got[0], "round %d: the first Get takes the item that was there", round)
+				assert.ElementsMatch(t, []int{1, 2}, got[1:], "round %d: then the two Puts' items", round)
+			}
+		})
+	})
 }
 
 func TestCloseWakesEveryoneAndDrains(t *testing.T) {

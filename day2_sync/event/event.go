@@ -19,8 +19,8 @@ func New() *Event {
 	panic("TODO: implement New (day2_sync/event)")
 }
 
-// Set sets the event and wakes every goroutine waiting in Wait. Setting an event that is already set
-// does nothing.
+// Set sets the event and wakes every goroutine waiting in Wait: each of them returns nil, even if
+// Clear is called before it has run. Setting an event that is already set does nothing.
 func (e *Event) Set() {
 	// TODO: close the channel — unless it is closed already: closing a closed channel panics.
 	panic("TODO: implement Event.Set (day2_sync/event)")

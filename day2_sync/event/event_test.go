@@ -50,6 +50,42 @@ func TestSetWakesEveryWaiter(t *testing.T) {
 	}
 }
 
+// TestSetThenClearWakesEveryWaiter calls Clear right after Set, before the woken waiters have run. Set
+// woke them: they must return, not look at the event again and go back to sleep because it is clear.
+func TestSetThenClearWakesEveryWaiter(t *testing.T) {
+	const waiters = 3
+	coursetest.CheckLeaks(t)
+	coursetest.Bubble(t, "Wait calls were left blocked after Set", func(t *testing.T) {
+		e := New()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel() // on failure, free the waiters Set did not wake
+
+		// The waiters must not run between Set and Clear. They almost never do; 20 rounds make sure.
+		for round := range 20 {
+			calls := make([]*call, waiters)
+			for i := range calls {
+				calls[i] = waitAsync(e, ctx)
+			}
+			synctest.Wait()
+			e.Set()
+			e.Clear() // at once, before the woken waiters have run
+			synctest.Wait()
+			woken := 0
+			for _, c := range calls {
+				if c.returned() {
+					woken++
+					assert.NoError(t, c.err, "round %d: Wait woken by Set", round)
+				}
+			}
+			require.Equal(t, waiters, woken, "round %d: Set then Clear, called at once, woke %d of %d waiting goroutines: "+
+				"Set wakes every goroutine that is waiting, and those must return nil even if the event is clear again "+
+				"by the time they run. Don't check the event again after the wake-up: wait on the channel that was "+
+				"current when Wait started, which Set closed", round, woken, waiters)
+			assert.False(t, e.IsSet(), "round %d: IsSet after Set, Clear", round)
+		}
+	})
+}
+
 func TestSetIsIdempotent(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "Wait blocked on an event that is set", func(t *testing.T) {

@@ -26,9 +26,10 @@ func (c *Counter) Value() int {
 	panic("TODO: implement Counter.Value (day2_sync/guarded)")
 }
 
-// Cache maps keys to values. Any number of goroutines may call its methods at once. Reads (Get, Len)
-// share the lock with each other; writes (Set, and GetOrCompute when the key is missing) hold it
-// alone.
+// Cache maps keys to values. Any number of goroutines may call its methods at once. Reads (Get, Len,
+// and GetOrCompute when the key is stored) share the lock with each other; writes (Set, and
+// GetOrCompute when the key is missing) hold it alone. (The tests hold mu themselves, to check that
+// readers share it and to line up GetOrCompute callers: keep these fields.)
 type Cache[K comparable, V any] struct {
 	mu sync.RWMutex // guards m
 	m  map[K]V

@@ -157,20 +157,28 @@ func TestGetOrComputeRunsOncePerKey(t *testing.T) {
 	}
 	results := make(chan int, callers)
 	var wg sync.WaitGroup
+	// The test holds the write lock while the callers start, so each one's read-locked lookup waits.
+	// Unlocking lets them all in as readers together: every one of them misses before any can take
+	// the write lock, which is the moment a missing second look lets them all compute.
+	c.mu.Lock()
 	for range callers {
 		wg.Go(func() { results <- c.GetOrCompute("gopher", compute) })
 	}
-	// Gate: wait until all callers are blocked inside GetOrCompute (one in compute, the rest waiting
-	// for it — or, if the key is not guarded, all of them in compute).
+	waitParked(t, ").GetOrCompute(", callers,
+		"%d goroutines called GetOrCompute while the test held the cache's lock, but they never all waited inside it", callers)
+	c.mu.Unlock()
+	// Gate: wait until all callers are blocked inside GetOrCompute again (one in compute, the rest
+	// waiting for it — or, if the key is not guarded, all of them in compute).
 	waitParked(t, ").GetOrCompute(", callers,
 		"%d goroutines called GetOrCompute at once but they never all waited inside it", callers)
 	close(release)
 	coursetest.Within(t, wg.Wait, "GetOrCompute never returned after compute finished: do you Unlock on every path?")
 	close(results)
 	require.EqualValues(t, 1, calls.Load(),
-		"compute ran %d times for one key while %d goroutines called GetOrCompute(\"gopher\") at once; want exactly 1. "+
-			"Hold the write lock while you compute and store, and after taking it look the key up again "+
-			"(another goroutine may have stored it since your read-locked lookup)", calls.Load(), callers)
+		"compute ran %d times for one key while %d goroutines called GetOrCompute(\"gopher\") at once, all of them "+
+			"missing in their read-locked lookup; want exactly 1. Hold the write lock while you compute and store, "+
+			"and after taking it look the key up again (another goroutine may have stored it since your "+
+			"read-locked lookup)", calls.Load(), callers)
 	for got := range results {
 		assert.Equal(t, len("gopher"), got, "every caller gets the computed value")
 	}
@@ -225,6 +233,52 @@ func TestGetOrComputeKeys(t *testing.T) {
 		}
 		assert.Equal(t, keys, c.Len(), "every key is stored")
 	})
+}
+
+// TestReadersShareTheLock holds the cache's read lock in the test, as another reader would: every read
+// must get in alongside it. A read that takes the write lock waits until the test lets go, so readers
+// queue up one behind the other, which is what an RWMutex is there to avoid.
+func TestReadersShareTheLock(t *testing.T) {
+	reads := []struct {
+		name string
+		read func(c *Cache[string, int])
+	}{
+		{"Get", func(c *Cache[string, int]) { c.Get("a") }},
+		{"Len", func(c *Cache[string, int]) { c.Len() }},
+		{"GetOrCompute of a stored key", func(c *Cache[string, int]) {
+			c.GetOrCompute("a", func(string) int { t.Error("compute called for a key that was Set"); return 0 })
+		}},
+	}
+	for _, tt := range reads {
+		t.Run(tt.name, func(t *testing.T) {
+			coursetest.CheckLeaks(t)
+			c := NewCache[string, int]()
+			c.Set("a", 1)
+			c.mu.RLock() // the test is a reader
+			// done receives what read panicked with, or nil when it returned.
+			done := make(chan any, 1)
+			go readBesideAReader(done, func() { tt.read(c) })
+			coursetest.Eventually(t, func() bool { return len(done) > 0 || parked("guarded.readBesideAReader") > 0 },
+				"%s neither returned nor waited", tt.name)
+			if len(done) == 0 {
+				t.Errorf("%s waited while another goroutine held the read lock: reads must share the lock — "+
+					"take c.mu.RLock, not c.mu.Lock, where you only look (in GetOrCompute too, while the key is stored)", tt.name)
+			}
+			c.mu.RUnlock()
+			var r any
+			coursetest.Within(t, func() { r = <-done }, "%s never returned after the test released the read lock", tt.name)
+			if r != nil {
+				panic(r) // re-raise on the test goroutine so the report names the test
+			}
+		})
+	}
+}
+
+// readBesideAReader runs read, then sends what it panicked with (nil if it returned) on done.
+// TestReadersShareTheLock finds it by name in the stack dump.
+func readBesideAReader(done chan<- any, read func()) {
+	defer func() { done <- recover() }()
+	read()
 }
 
 // waitParked waits until want goroutines are parked (blocked on a channel or a lock, not running) with

@@ -232,6 +232,77 @@ func TestAcquireHonorsContext(t *testing.T) {
 			})
 		})
 	}
+	t.Run("cancelled as Release hands it the permit", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "Acquire calls were left blocked for good: a permit was lost", func(t *testing.T) {
+			s := New(1)
+			// The first waiter must not run between cancel and Release. It almost never does; 20 rounds make sure.
+			for round := range 20 {
+				require.True(t, s.TryAcquire(), "round %d: TryAcquire on a free semaphore", round)
+				ctx, cancel := context.WithCancel(context.Background())
+				first := acquireAsync(s, ctx)
+				synctest.Wait()
+				second := acquireAsync(s, context.Background())
+				synctest.Wait()
+				cancel()
+				s.Release() // at once: the first waiter has seen ctx.Done, but not yet left the queue
+				synctest.Wait()
+				require.True(t, first.returned(), "round %d: Acquire(ctx) was still blocked after ctx was cancelled", round)
+				if first.err == nil { // it took the permit after all: then it is the one holding it
+					assert.False(t, second.returned(), "round %d: two waiters hold the only permit", round)
+					s.Release()
+					synctest.Wait()
+				}
+				if !second.returned() {
+					unblock(s, second)
+					t.Fatalf("round %d: a waiter was cancelled just as Release handed it the permit, and the permit was "+
+						"lost: the waiter behind it never got it. After ctx.Done, take the lock and check whether your "+
+						"channel was closed meanwhile: if it was, Release handed you the permit, so pass it on; "+
+						"only if it was not, leave the queue", round)
+				}
+				require.NoError(t, second.err, "round %d: the second waiter's Acquire", round)
+				s.Release()
+			}
+			assert.True(t, tryAcquire(t, s), "after every holder released, the permit is free again")
+			s.Release()
+		})
+	})
+	t.Run("gives up after the waiters ahead were served", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "Acquire calls were left blocked for good: did a cancelled Acquire take another waiter "+
+			"out of the queue?", func(t *testing.T) {
+			s := New(1)
+			require.True(t, s.TryAcquire(), "TryAcquire on New(1)")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ahead := acquireAsync(s, context.Background())
+			synctest.Wait()
+			leaving := acquireAsync(s, ctx)
+			synctest.Wait()
+			behind := acquireAsync(s, context.Background())
+			defer unblock(s, ahead, leaving, behind)
+			synctest.Wait()
+
+			s.Release() // to the first waiter: the queue shrinks in front of the one that will give up
+			synctest.Wait()
+			require.True(t, ahead.returned(), "Release did not wake the oldest waiter")
+			require.NoError(t, ahead.err, "the oldest waiter's Acquire")
+			cancel()
+			synctest.Wait()
+			require.True(t, leaving.returned(), "Acquire(ctx) was still blocked after ctx was cancelled")
+			require.ErrorIs(t, leaving.err, context.Canceled, "Acquire(ctx) after ctx was cancelled")
+			s.Release() // the first waiter's permit: to the last waiter, the only one left
+			synctest.Wait()
+			require.True(t, behind.returned(), "a waiter gave up after the waiter ahead of it was served, and then the "+
+				"waiter behind it never got the permit Release freed: the cancelled Acquire removed the wrong entry from "+
+				"the queue. Remove your own entry (find it, or use container/list's element), not the one at the "+
+				"position you had when you queued: the waiters ahead of you leave the queue too")
+			require.NoError(t, behind.err, "the last waiter's Acquire")
+			s.Release()
+			assert.True(t, tryAcquire(t, s), "after everyone released, the permit is free again")
+			s.Release()
+		})
+	})
 	t.Run("already cancelled", func(t *testing.T) {
 		s := New(1)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -246,6 +317,11 @@ func TestAcquireHonorsContext(t *testing.T) {
 }
 
 func TestWaitersServedInOrder(t *testing.T) {
+	t.Run("in the order they started waiting", testFIFO)
+	t.Run("a released permit is the waiter's at once", testHandOff)
+}
+
+func testFIFO(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "waiters were left blocked for good: is a permit lost?", func(t *testing.T) {
 		const waiters = 6
@@ -275,6 +351,46 @@ func TestWaitersServedInOrder(t *testing.T) {
 		}
 		assert.Equal(t, want, order, "waiters must get permits in the order they started waiting (FIFO): "+
 			"otherwise an early waiter can be overtaken again and again and starve")
+	})
+}
+
+// testHandOff calls TryAcquire and Acquire right after a Release that woke a waiter, before the waiter
+// has run. The permit is the waiter's already: a semaphore that frees it and lets the woken waiter
+// take it back lets whoever is quicker overtake the waiter.
+func testHandOff(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Bubble(t, "a goroutine was left blocked for good: is a permit lost?", func(t *testing.T) {
+		s := New(1)
+		require.True(t, s.TryAcquire(), "TryAcquire on New(1)")
+		// The woken waiter must not run before the calls below. It almost never does; 20 rounds make sure.
+		for round := range 20 {
+			waiter := acquireAsync(s, context.Background())
+			synctest.Wait()
+			s.Release() // hands the permit to the waiter, which has not run yet
+			took := s.TryAcquire()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			err := s.Acquire(ctx) // a newcomer: must queue behind the waiter and give up after a second
+			cancel()
+			synctest.Wait()
+			if took {
+				s.Release()
+			}
+			if err == nil {
+				s.Release()
+			}
+			synctest.Wait()
+			require.True(t, waiter.returned(), "round %d: Release did not wake the waiting Acquire", round)
+			require.NoError(t, waiter.err, "round %d: the waiting Acquire", round)
+			require.False(t, took, "round %d: TryAcquire, called right after a Release that woke a waiting Acquire, "+
+				"took the permit: it was the waiter's already. Release must hand the permit over (it stays held, "+
+				"and the waiter's channel is closed), not free it for the woken waiter to take back", round)
+			require.Error(t, err, "round %d: an Acquire that started right after a Release that woke a waiting "+
+				"Acquire got the permit first: FIFO means the released permit goes to the oldest waiter, even if "+
+				"someone else gets to the lock before the woken waiter does", round)
+		}
+		s.Release()
+		assert.True(t, tryAcquire(t, s), "after everyone released, the permit is free again")
+		s.Release()
 	})
 }
 

@@ -21,8 +21,8 @@ func New() *Event {
 	return &Event{ch: make(chan struct{})}
 }
 
-// Set sets the event and wakes every goroutine waiting in Wait. Setting an event that is already set
-// does nothing.
+// Set sets the event and wakes every goroutine waiting in Wait: each of them returns nil, even if
+// Clear is called before it has run. Setting an event that is already set does nothing.
 func (e *Event) Set() {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -27,9 +27,9 @@ func (c *Counter) Value() int {
 	return c.n
 }
 
-// Cache maps keys to values. Any number of goroutines may call its methods at once. Reads (Get, Len)
-// share the lock with each other; writes (Set, and GetOrCompute when the key is missing) hold it
-// alone.
+// Cache maps keys to values. Any number of goroutines may call its methods at once. Reads (Get, Len,
+// and GetOrCompute when the key is stored) share the lock with each other; writes (Set, and
+// GetOrCompute when the key is missing) hold it alone.
 type Cache[K comparable, V any] struct {
 	mu sync.RWMutex // guards m
 	m  map[K]V
