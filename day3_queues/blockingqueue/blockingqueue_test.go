@@ -24,6 +24,11 @@ const stuckHint = "a Queue call blocked forever: Put must wait for room OR ctx.D
 func returned[T any](ch chan T) bool { return len(ch) > 0 }
 
 func TestFIFOOrderAndTryGet(t *testing.T) {
+	coursetest.Bubble(t, "TryGet (or Put on a queue with room) waited: TryGet must never wait, it reports false "+
+		"at once on an empty queue (select with a default case)", testFIFOOrderAndTryGet)
+}
+
+func testFIFOOrderAndTryGet(t *testing.T) {
 	q := New[int](5)
 	ctx := context.Background()
 
@@ -84,6 +89,16 @@ func TestPutBlocksWhileFull(t *testing.T) {
 			require.True(t, ok, "expected %d in the queue, found it empty", want)
 			require.Equal(t, want, v, "FIFO order after a blocked Put")
 		}
+
+		// Three items went in and came out; the Put that gave up added nothing, not even a task.
+		for range 3 {
+			q.TaskDone()
+		}
+		jctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		require.NoError(t, q.Join(jctx), "3 items were put and 3 marked done, yet Join kept waiting: the Put that "+
+			"gave up (its context ended) left an unfinished task behind. A Put that returns ctx.Err() must undo "+
+			"the task it counted")
 	})
 }
 
@@ -193,10 +208,27 @@ func TestJoinWaitsForEveryTaskDone(t *testing.T) {
 		require.NoError(t, q.Put(ctx, 1))
 		tctx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
+		before := goleak.IgnoreCurrent()
 		require.ErrorIs(t, q.Join(tctx), context.DeadlineExceeded,
 			"Join with one unfinished task must give up with ctx.Err() when its context ends")
+		if err := goleak.Find(before); err != nil {
+			t.Errorf("Join gave up when its context ended, but left a goroutine behind, still waiting for the "+
+				"last TaskDone: a Join that returns must leave nothing running. Wait on something you can select "+
+				"on together with ctx.Done(), such as a channel that is closed when the count reaches zero.\n%v", err)
+		}
 		q.TaskDone()
 		require.NoError(t, q.Join(ctx))
+
+		// A Join that starts while a Put is going on: both read and write the task state, so both must
+		// hold the lock (the race detector reports a Join that reads it without the lock). Join either
+		// saw the queue idle and returned, or waits for the new item's TaskDone.
+		joined := make(chan error, 1)
+		go func() { joined <- q.Join(ctx) }()
+		require.NoError(t, q.Put(ctx, 7))
+		_, ok := q.TryGet()
+		require.True(t, ok, "the item just put is missing")
+		q.TaskDone()
+		require.NoError(t, <-joined, "a Join that started during a Put must return once that item is done")
 
 		require.Panics(t, q.TaskDone,
 			"TaskDone called more times than items were put must panic (Python raises ValueError)")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -263,42 +264,185 @@ func TestGetOrSetIsAtomic(t *testing.T) {
 }
 
 func TestShardsDoNotBlockEachOther(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	m := New[int, int](16)
-	inside := make(chan struct{})
-	release := make(chan struct{})
-	computed := make(chan struct{})
+	t.Run("other shards go ahead", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		m := New[int, int](16)
+		inside := make(chan struct{})
+		release := make(chan struct{})
+		computed := make(chan struct{})
+		go func() {
+			defer close(computed)
+			m.Compute(0, func(int, bool) (int, bool) {
+				close(inside)
+				<-release // hold key 0's shard locked
+				return 1, true
+			})
+		}()
+		<-inside
+
+		// With 16 shards, some of keys 1..64 are certainly in other shards than key 0: work on them
+		// must go ahead while key 0's shard is locked.
+		const others = 64
+		progressed := make(chan int, others)
+		var wg sync.WaitGroup
+		for k := 1; k <= others; k++ {
+			wg.Go(func() {
+				m.Store(k, k)
+				_, _ = m.Load(k)
+				progressed <- k
+			})
+		}
+		select {
+		case <-progressed:
+		case <-time.After(coursetest.Patience):
+			t.Errorf("while one Compute held key 0's shard, no operation on 64 other keys could finish in %v: "+
+				"does every key share one lock? Each shard needs its own RWMutex", coursetest.Patience)
+		}
+		close(release)
+		coursetest.Within(t, func() { <-computed; wg.Wait() }, "operations never finished after the Compute returned")
+		assert.Equal(t, 64+1, m.Len())
+	})
+
+	t.Run("keys use every shard", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		for _, shards := range []int{1, 7} {
+			const keys = 300
+			n := countLocks(t, New[int, int](shards), keys, shards)
+			if n > shards {
+				t.Fatalf("New(%d): while Computes held the shards of %d keys, Stores of other keys still went "+
+					"through: %d keys were spread over more than %d separate locks, or some operation takes no "+
+					"lock. New must make exactly the number of shards it is given, each with its own lock",
+					shards, n, keys, shards)
+			}
+			require.Equal(t, shards, n, "New(%d): %d keys were spread over only %d separate locks, want one per "+
+				"shard. Every key must be able to land in every shard: pick the shard with hash %% len(shards) "+
+				"(hash & (len(shards)-1) only works when the count is a power of two)", shards, keys, n)
+		}
+	})
+
+	t.Run("readers wait with a read lock", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		m := New[int, int](1)
+		release := holdShard(t, m, 0)
+		done := make(chan int, 2)
+		go loadProbe(m, 0, done)
+		go lenProbe(m, done)
+		var states []string
+		coursetest.Eventually(t, func() bool {
+			states = lockStates("loadProbe", "lenProbe")
+			return len(states) == 2
+		}, "Load and Len on a shard that a Compute holds neither finished nor waited for its lock")
+		release()
+		<-done
+		<-done
+		for _, state := range states {
+			require.Equal(t, "sync.RWMutex.RLock", state, "Load or Len, waiting for a shard that a writer holds, "+
+				"waited in %s: readers must take the shard's read lock (RWMutex.RLock), so that readers of one "+
+				"shard never wait for each other", state)
+		}
+	})
+}
+
+// storeProbe, loadProbe and lenProbe call one method of m and then report on done. Tests find
+// them by name in goroutine stacks (see lockStates).
+func storeProbe(m *Map[int, int], k int, done chan<- int) {
+	m.Store(k, k)
+	done <- k
+}
+
+func loadProbe(m *Map[int, int], k int, done chan<- int) {
+	_, _ = m.Load(k)
+	done <- k
+}
+
+func lenProbe(m *Map[int, int], done chan<- int) {
+	done <- m.Len()
+}
+
+// lockStates returns the state of every live goroutine running one of the probe functions named,
+// provided that every one of them is waiting for a lock; otherwise (one of them is still running)
+// it returns nil.
+func lockStates(probes ...string) []string {
+	var states []string
+	for _, g := range coursetest.Goroutines() {
+		for _, p := range probes {
+			if !strings.Contains(g.Stack, "concmap."+p+"(") {
+				continue
+			}
+			switch g.State {
+			case "sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock":
+				states = append(states, g.State)
+			default:
+				return nil
+			}
+		}
+	}
+	return states
+}
+
+// holdShard locks the shard of key with a Compute whose f waits; the returned func lets it finish.
+func holdShard(t *testing.T, m *Map[int, int], key int) (release func()) {
+	t.Helper()
+	inside, gate, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(computed)
-		m.Compute(0, func(int, bool) (int, bool) {
+		defer close(finished)
+		m.Compute(key, func(old int, loaded bool) (int, bool) {
 			close(inside)
-			<-release // hold key 0's shard locked
-			return 1, true
+			<-gate
+			return old, loaded
 		})
 	}()
-	<-inside
-
-	// With 16 shards, some of keys 1..64 are certainly in other shards than key 0: work on them
-	// must go ahead while key 0's shard is locked.
-	const others = 64
-	progressed := make(chan int, others)
-	var wg sync.WaitGroup
-	for k := 1; k <= others; k++ {
-		wg.Go(func() {
-			m.Store(k, k)
-			_, _ = m.Load(k)
-			progressed <- k
-		})
-	}
 	select {
-	case <-progressed:
+	case <-inside:
 	case <-time.After(coursetest.Patience):
-		t.Errorf("while one Compute held key 0's shard, no operation on 64 other keys could finish in %v: "+
-			"does every key share one lock? Each shard needs its own RWMutex", coursetest.Patience)
+		t.Fatalf("Compute(%d) did not call f within %v although no other call held key %d's shard",
+			key, coursetest.Patience, key)
 	}
-	close(release)
-	coursetest.Within(t, func() { <-computed; wg.Wait() }, "operations never finished after the Compute returned")
-	assert.Equal(t, 64+1, m.Len())
+	return func() { close(gate); <-finished }
+}
+
+// countLocks finds out over how many separate locks m spreads the keys 0..keys-1. It holds the shard
+// of key 0, then stores every other key: the Stores that finish are in shards not held yet, so it
+// holds the shard of one of them and tries those again, until every Store waits. It stops counting at
+// limit+1.
+func countLocks(t *testing.T, m *Map[int, int], keys, limit int) int {
+	t.Helper()
+	var releases []func()
+	done := make(chan int, keys*(limit+2))
+	var probes sync.WaitGroup
+	defer func() {
+		for _, release := range releases {
+			release()
+		}
+		coursetest.Within(t, probes.Wait, "Stores never finished after every Compute holding a shard returned")
+	}()
+
+	releases = append(releases, holdShard(t, m, 0))
+	try := make([]int, 0, keys)
+	for k := 1; k < keys; k++ {
+		try = append(try, k)
+	}
+	launched, ended := 0, 0 // probes started, and probes that finished their Store
+	for {
+		for _, k := range try {
+			probes.Go(func() { storeProbe(m, k, done) })
+		}
+		launched += len(try)
+		var finished []int
+		coursetest.Eventually(t, func() bool {
+			for len(done) > 0 {
+				finished = append(finished, <-done)
+				ended++
+			}
+			// Settled when every probe has either finished or waits for a lock: a shard that is held.
+			return len(lockStates("storeProbe")) == launched-ended
+		}, "Stores of keys whose shards nobody holds did not finish")
+		if len(finished) == 0 || len(releases) > limit {
+			return len(releases)
+		}
+		releases = append(releases, holdShard(t, m, finished[0]))
+		try = finished[1:]
+	}
 }
 
 // The benchmark compares the sharded Map with a map behind one sync.RWMutex and with sync.Map at

@@ -3,6 +3,7 @@ package fanin
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -185,6 +186,36 @@ func TestOrderedParallelMapKeepsOrder(t *testing.T) {
 			})
 		})
 	}
+
+	t.Run("at most workers results wait for a slow one", func(t *testing.T) {
+		coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+			const workers, items = 3, 100
+			release := make(chan struct{})
+			var computed atomic.Int64
+			out := OrderedParallelMap(context.Background(), feed(span(0, items)), workers,
+				func(_ context.Context, v int) int {
+					if v == 0 {
+						<-release // the first result takes long
+					} else {
+						computed.Add(1)
+					}
+					return v
+				})
+			synctest.Wait()
+			waiting := computed.Load()
+			close(release)
+			var got []int
+			for v := range out {
+				got = append(got, v)
+			}
+			require.Equal(t, span(0, items), got, "results, in input order")
+			require.LessOrEqual(t, waiting, int64(workers), "while f(0) was still running, %d later results were "+
+				"already computed and waiting to be sent; at most workers = %d may wait. Bound the look-ahead: queue "+
+				"the result channels on a channel of capacity workers, and hand out an input only when its result "+
+				"channel fits in that queue", waiting, workers)
+		})
+	})
+
 	require.Panics(t, func() {
 		OrderedParallelMap(context.Background(), make(chan int), 0, func(context.Context, int) int { return 0 })
 	}, "OrderedParallelMap with 0 workers must panic")
@@ -263,5 +294,57 @@ func TestStopOnCancel(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+func TestOutputClosedAfterEveryCallOfF(t *testing.T) {
+	funcs := []struct {
+		name  string
+		start func(ctx context.Context, in <-chan int, f func(context.Context, int) int) <-chan int
+	}{
+		{"ParallelMap", func(ctx context.Context, in <-chan int, f func(context.Context, int) int) <-chan int {
+			return ParallelMap(ctx, in, 3, f)
+		}},
+		{"OrderedParallelMap", func(ctx context.Context, in <-chan int, f func(context.Context, int) int) <-chan int {
+			return OrderedParallelMap(ctx, in, 3, f)
+		}},
+	}
+	for _, fn := range funcs {
+		t.Run(fn.name, func(t *testing.T) {
+			coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				in := make(chan int, 10)
+				for i := range 10 {
+					in <- i
+				}
+				cleanUp := make(chan struct{})
+				var running atomic.Int64
+				out := fn.start(ctx, in, func(ctx context.Context, v int) int {
+					running.Add(1)
+					defer running.Add(-1)
+					<-ctx.Done()
+					<-cleanUp // f takes a while to stop after ctx ends
+					return v
+				})
+				synctest.Wait() // 3 calls of f wait for ctx to end
+				cancel()
+				synctest.Wait() // they are cleaning up now
+
+				if ready, open := probe(out); ready {
+					what := "closed its output"
+					if open {
+						what = "sent a result"
+					}
+					t.Fatalf("%s %s after ctx ended while %d calls of f were still running: the output may be "+
+						"closed only when every goroutine that %s started has returned. On cancel too, wait for "+
+						"the workers (a sync.WaitGroup) before closing", fn.name, what, running.Load(), fn.name)
+				}
+				close(cleanUp)
+				synctest.Wait()
+				ready, open := probe(out)
+				require.True(t, ready && !open, "%s did not close its output after ctx ended and every call of f "+
+					"returned", fn.name)
+			})
+		})
 	}
 }

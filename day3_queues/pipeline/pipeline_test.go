@@ -127,6 +127,16 @@ func TestBatch(t *testing.T) {
 			got := collect(t, "Batch", Batch(ctx, Generate(ctx, upTo(tc.items)...), tc.n))
 			require.Equal(t, tc.want, got, "batches (compared after all were received: each batch must be a "+
 				"new slice, not one buffer reused; the last, shorter batch must be sent; no empty batch)")
+
+			// The receiver owns each batch, spare capacity included: append may write there.
+			for _, b := range got {
+				spare := b[len(b):cap(b)]
+				for i := range spare {
+					spare[i] = -1
+				}
+			}
+			require.Equal(t, tc.want, got, "appending to one batch changed another: the batches share one "+
+				"array (windows on a buffer). Every batch must be a new slice: make([]T, 0, n) for each")
 		})
 	}
 
@@ -139,6 +149,32 @@ func TestBatch(t *testing.T) {
 			require.Equal(t, 10, len(b), "size of batch %d", i)
 		}
 		assert.Equal(t, []int{10000}, got[1000])
+	})
+
+	t.Run("the unfinished batch is dropped when ctx ends", func(t *testing.T) {
+		coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+			// A receiver is waiting, so a stage that sends its unfinished batch on cancel may pick that
+			// send over ctx.Done() at random: try many times.
+			for range 32 {
+				ctx, cancel := context.WithCancel(context.Background())
+				in := make(chan int, 1)
+				in <- 7 // one value of a batch of 2, and the input stays open
+				var got [][]int
+				received := make(chan struct{})
+				out := Batch(ctx, in, 2)
+				go func() {
+					defer close(received)
+					for b := range out {
+						got = append(got, b)
+					}
+				}()
+				synctest.Wait() // Batch holds [7] and waits for more; the receiver waits for a batch
+				cancel()
+				<-received
+				require.Empty(t, got, "Batch sent its unfinished batch after ctx ended: when ctx ends, the "+
+					"unfinished batch is dropped. Only the end of the input flushes the last, shorter batch")
+			}
+		})
 	})
 
 	require.Panics(t, func() { Batch(context.Background(), make(chan int), 0) }, "Batch with n = 0 must panic")
@@ -182,8 +218,9 @@ func TestStagesStopOnCancel(t *testing.T) {
 		{"Batch", func(ctx context.Context, in <-chan int) probe { return probeOf(Batch(ctx, in, 2)) }},
 	}
 	situations := []struct {
-		name  string
-		input func() chan int
+		name   string
+		input  func() chan int
+		closed bool // the input is closed already
 	}{
 		// The stage has values to send, but nobody receives from its output any more.
 		{"nobody reads the output", func() chan int {
@@ -192,13 +229,26 @@ func TestStagesStopOnCancel(t *testing.T) {
 				in <- i
 			}
 			return in
-		}},
+		}, false},
 		// The stage waits for input that never comes: its input is never closed.
-		{"the input never closes", func() chan int { return make(chan int) }},
+		{"the input never closes", func() chan int { return make(chan int) }, false},
+		// One value came, then nothing more: Batch holds an unfinished batch.
+		{"one value came and the input stays open", func() chan int {
+			in := make(chan int, 1)
+			in <- 0
+			return in
+		}, false},
+		// The input has ended, so Batch sends its last, shorter batch; but nobody reads it.
+		{"the input closed and nobody reads the output", func() chan int {
+			in := make(chan int, 1)
+			in <- 0
+			close(in)
+			return in
+		}, true},
 	}
 	for _, st := range stages {
 		for _, sit := range situations {
-			if st.name == "Generate" && sit.name == "the input never closes" {
+			if st.name == "Generate" && sit.name != "nobody reads the output" {
 				continue // Generate has no input
 			}
 			t.Run(st.name+" when "+sit.name, func(t *testing.T) {
@@ -216,7 +266,9 @@ func TestStagesStopOnCancel(t *testing.T) {
 						if ready {
 							problem = "it is still sending values"
 						}
-						close(in) // unblock the stuck goroutine so the bubble can end
+						if !sit.closed {
+							close(in) // unblock the stuck goroutine so the bubble can end
+						}
 						p.drain()
 						t.Fatalf("%s after ctx was cancelled (%s), %s. The stage's goroutine leaks: select on "+
 							"ctx.Done() in every send and receive, and close the output when it returns",

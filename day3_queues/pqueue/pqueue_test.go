@@ -23,6 +23,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const stuckHint = "a Pop never returned: Pop must wake on Push (Signal) and when its context ends " +
 	"(context.AfterFunc + Broadcast)"
 
+const tryPopHint = "TryPop (or Pop on a queue that has items) waited: TryPop must never wait, it reports false at " +
+	"once on an empty queue"
+
 type job struct {
 	id, priority int
 }
@@ -59,48 +62,80 @@ func TestPopsInPriorityOrder(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			q := New[job]()
-			_, ok := q.TryPop()
-			require.False(t, ok, "TryPop on an empty queue must report false")
-			var pushed []job
-			for i, p := range tc.priorities {
-				q.Push(job{i, p}, p)
-				pushed = append(pushed, job{i, p})
-			}
-			require.Equal(t, len(pushed), q.Len(), "Len after %d pushes", len(pushed))
+			coursetest.Bubble(t, tryPopHint, func(t *testing.T) {
+				q := New[job]()
+				_, ok := q.TryPop()
+				require.False(t, ok, "TryPop on an empty queue must report false")
+				var pushed []job
+				for i, p := range tc.priorities {
+					q.Push(job{i, p}, p)
+					pushed = append(pushed, job{i, p})
+				}
+				require.Equal(t, len(pushed), q.Len(), "Len after %d pushes", len(pushed))
 
-			first, err := q.Pop(context.Background())
-			require.NoError(t, err, "Pop on a non-empty queue")
-			got := append([]job{first}, drain(q)...)
-			want := expected(pushed)
-			for i := range want {
-				require.Equal(t, want[i].priority, got[i].priority,
-					"pop #%d: want priority %d (the smallest left), got %d", i+1, want[i].priority, got[i].priority)
-			}
-			assert.Zero(t, q.Len(), "Len after popping everything")
+				first, err := q.Pop(context.Background())
+				require.NoError(t, err, "Pop on a non-empty queue")
+				got := append([]job{first}, drain(q)...)
+				want := expected(pushed)
+				for i := range want {
+					require.Equal(t, want[i].priority, got[i].priority,
+						"pop #%d: want priority %d (the smallest left), got %d", i+1, want[i].priority, got[i].priority)
+				}
+				assert.Zero(t, q.Len(), "Len after popping everything")
+			})
 		})
 	}
 }
 
 func TestFIFOAmongEqualPriorities(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	q := New[job]()
-	var pushed []job
-	for i := range 3000 {
-		j := job{id: i, priority: rng.IntN(4)}
-		q.Push(j, j.priority)
-		pushed = append(pushed, j)
-	}
-	got := drain(q)
-	want := expected(pushed)
-	require.Equal(t, len(want), len(got), "number of items popped")
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("pop #%d: want item %d (priority %d), got item %d (priority %d). Among equal priorities items "+
-				"must come out in push order, but container/heap is not stable: break ties with a push counter",
-				i+1, want[i].id, want[i].priority, got[i].id, got[i].priority)
-		}
-	}
+	// Both parts run in a synctest bubble, whose fake clock stands still: every Push happens at the same
+	// instant, so a timestamp cannot break ties. Only a push counter can.
+	t.Run("random priorities", func(t *testing.T) {
+		coursetest.Bubble(t, tryPopHint, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			q := New[job]()
+			var pushed []job
+			for i := range 3000 {
+				j := job{id: i, priority: rng.IntN(4)}
+				q.Push(j, j.priority)
+				pushed = append(pushed, j)
+			}
+			got := drain(q)
+			want := expected(pushed)
+			require.Equal(t, len(want), len(got), "number of items popped")
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("pop #%d: want item %d (priority %d), got item %d (priority %d). Among equal priorities "+
+						"items must come out in push order, but container/heap is not stable: break ties with a push "+
+						"counter (a timestamp is not enough: two Pushes can read the same time, and here the clock "+
+						"stands still)", i+1, want[i].id, want[i].priority, got[i].id, got[i].priority)
+				}
+			}
+		})
+	})
+
+	t.Run("after 65536 pushes", func(t *testing.T) {
+		coursetest.Bubble(t, tryPopHint, func(t *testing.T) {
+			q := New[job]()
+			const warmUp = 1<<16 - 5 // the next pushes take the push counter past 2^16
+			for i := range warmUp {
+				q.Push(job{i, 0}, 0)
+				if _, ok := q.TryPop(); !ok {
+					t.Fatalf("TryPop found nothing right after Push #%d", i+1)
+				}
+			}
+			for i := range 10 {
+				q.Push(job{warmUp + i, 3}, 3)
+			}
+			for i, j := range drain(q) {
+				if j.id != warmUp+i {
+					t.Fatalf("after %d pushes, pop #%d of 10 items of equal priority was item %d, want %d: the tie-breaker "+
+						"must keep counting up. Does your push counter wrap around (a small integer type)? Use a uint64",
+						warmUp+10, i+1, j.id, warmUp+i)
+				}
+			}
+		})
+	})
 }
 
 func TestPopWaitsForPushWithoutPolling(t *testing.T) {
@@ -170,8 +205,18 @@ func TestPopHonoursContext(t *testing.T) {
 				for range 2 {
 					go func() { v, err := q.Pop(ctx); got <- result{v, err} }()
 				}
+				bystander := make(chan result, 1) // a Pop whose context never ends
+				go func() {
+					defer func() {
+						if r := recover(); r != nil {
+							bystander <- result{err: fmt.Errorf("Pop panicked: %v", r)}
+						}
+					}()
+					v, err := q.Pop(context.Background())
+					bystander <- result{v, err}
+				}()
 				synctest.Wait()
-				require.Zero(t, len(got), "Pop on an empty queue returned before its context ended")
+				require.Zero(t, len(got)+len(bystander), "Pop on an empty queue returned before its context ended")
 
 				tc.end(cancel)
 				synctest.Wait()
@@ -183,18 +228,86 @@ func TestPopHonoursContext(t *testing.T) {
 					default:
 						t.Errorf("%d of 2 waiting Pops still waiting after their context ended (%s): wake every "+
 							"waiter when a context ends (context.AfterFunc + Broadcast)", 2-i, tc.name)
-						q.Push(0, 0)
-						q.Push(0, 0) // let the stuck Pops finish
-						<-got
+						for range 3 {
+							q.Push(0, 0) // let the stuck Pops finish
+						}
 						return
 					}
 				}
+				select {
+				case r := <-bystander:
+					t.Fatalf("a Pop whose context was still alive returned (%v, %v) when the other Pops' context "+
+						"ended. Waking every waiter (Broadcast) is right, but a woken Pop must check again whether "+
+						"there is an item, and wait again if not: call Wait in a for loop, not after an if", r.v, r.err)
+				default:
+				}
 
 				q.Push(42, 1)
+				r := <-bystander
+				assert.Equal(t, result{42, nil}, r, "the Pop whose context is still alive must get the next item")
+				q.Push(43, 1)
 				v, ok := q.TryPop()
-				assert.True(t, ok && v == 42, "an item pushed after Pops gave up must still be in the queue")
+				assert.True(t, ok && v == 43, "an item pushed after Pops gave up must still be in the queue")
 			})
 		})
+	}
+}
+
+// upTo returns 0, 1, ..., n-1.
+func upTo(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// foreignCtx is a cancellable context that the context package does not recognise as one of its
+// own, like a context from another library. context.AfterFunc watches such a context with a
+// goroutine, which ends when the context ends or when the stop func that AfterFunc returned is called.
+type foreignCtx struct {
+	context.Context // for Deadline and Value
+	done            chan struct{}
+}
+
+func (c *foreignCtx) Done() <-chan struct{} { return c.done }
+
+func (c *foreignCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+func TestPopStopsWatchingItsContext(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	ctx := &foreignCtx{Context: context.Background(), done: make(chan struct{})}
+	defer close(ctx.done)
+	before := goleak.IgnoreCurrent()
+
+	q := New[int]()
+	var popped []int
+	coursetest.Within(t, func() {
+		for i := range 20 {
+			q.Push(i, i)
+			if v, err := q.Pop(ctx); err == nil {
+				popped = append(popped, v)
+			}
+		}
+		got := make(chan int, 1)
+		go func() { v, _ := q.Pop(ctx); got <- v }() // this one has to wait
+		q.Push(20, 0)
+		popped = append(popped, <-got)
+	}, "Pop did not return an item that was pushed: %s", stuckHint)
+	require.Equal(t, upTo(21), popped, "items popped, each pushed just before")
+
+	if err := goleak.Find(before); err != nil {
+		t.Errorf("21 Pops with a context that is still alive have returned, but something still watches that "+
+			"context: Pop must call the stop func that context.AfterFunc returns (defer stop()). Otherwise "+
+			"every Pop leaves its watch behind until the context ends (for a context from outside the context "+
+			"package, that is a goroutine per Pop).\n%v", err)
 	}
 }
 
@@ -256,7 +369,8 @@ func TestConcurrentPushAndPop(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		got := drain(q)
+		var got []job
+		coursetest.Within(t, func() { got = drain(q) }, "%s", tryPopHint)
 		require.Equal(t, total, len(got), "number of items popped")
 		last := make(map[int]int) // pusher -> last id seen at the current priority
 		for i := 1; i < len(got); i++ {

@@ -152,43 +152,75 @@ func TestProducersAndConsumersRunConcurrently(t *testing.T) {
 }
 
 func TestEmitWaitsForAConsumer(t *testing.T) {
-	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
-		var emitted atomic.Int64
-		producer := func(ctx context.Context, emit func(int) error) error {
-			for i := range 3 {
-				if err := emit(i); err != nil {
+	t.Run("until a consumer takes the item", func(t *testing.T) {
+		coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+			var emitted atomic.Int64
+			producer := func(ctx context.Context, emit func(int) error) error {
+				for i := range 3 {
+					if err := emit(i); err != nil {
+						return err
+					}
+					emitted.Add(1)
+				}
+				return nil
+			}
+			busy := make(chan struct{})
+			var mu sync.Mutex
+			var got []int
+			consume := func(_ context.Context, v int) error {
+				if v == 0 {
+					<-busy // the only consumer is busy with item 0
+				}
+				mu.Lock()
+				got = append(got, v)
+				mu.Unlock()
+				return nil
+			}
+			runErr := make(chan error, 1)
+			go func() { runErr <- Run(context.Background(), []Producer[int]{producer}, 1, consume) }()
+
+			synctest.Wait()
+			n := emitted.Load()
+			if n != 1 {
+				close(busy)
+				<-runErr
+				t.Fatalf("with the only consumer busy on item 0, %d emit calls returned; want 1 (item 0). emit must "+
+					"wait until a consumer takes the item (an unbuffered channel), not queue it or drop it", n)
+			}
+			close(busy)
+			require.NoError(t, <-runErr)
+			assert.Equal(t, []int{0, 1, 2}, got, "items consumed, in order")
+		})
+	})
+
+	t.Run("or until the run is cancelled", func(t *testing.T) {
+		coursetest.Bubble(t, "emit kept waiting after the run was cancelled: while it waited to hand over an item, "+
+			"the only consumer failed, so nobody will ever take that item. emit must select on ctx.Done() together "+
+			"with the send (checking ctx.Err() once before a plain send is not enough)", func(t *testing.T) {
+			errBoom := errors.New("boom")
+			emitErr := make(chan error, 1)
+			producer := func(ctx context.Context, emit func(int) error) error {
+				if err := emit(0); err != nil {
 					return err
 				}
-				emitted.Add(1)
+				err := emit(1) // waits: the only consumer is busy with item 0, and then fails
+				emitErr <- err
+				return err
 			}
-			return nil
-		}
-		busy := make(chan struct{})
-		var mu sync.Mutex
-		var got []int
-		consume := func(_ context.Context, v int) error {
-			if v == 0 {
-				<-busy // the only consumer is busy with item 0
+			gate := make(chan struct{})
+			consume := func(_ context.Context, v int) error {
+				<-gate
+				return errBoom
 			}
-			mu.Lock()
-			got = append(got, v)
-			mu.Unlock()
-			return nil
-		}
-		runErr := make(chan error, 1)
-		go func() { runErr <- Run(context.Background(), []Producer[int]{producer}, 1, consume) }()
+			runErr := make(chan error, 1)
+			go func() { runErr <- Run(context.Background(), []Producer[int]{producer}, 1, consume) }()
 
-		synctest.Wait()
-		n := emitted.Load()
-		if n != 1 {
-			close(busy)
-			<-runErr
-			t.Fatalf("with the only consumer busy on item 0, %d emit calls returned; want 1 (item 0). emit must "+
-				"wait until a consumer takes the item (an unbuffered channel), not queue it or drop it", n)
-		}
-		close(busy)
-		require.NoError(t, <-runErr)
-		assert.Equal(t, []int{0, 1, 2}, got, "items consumed, in order")
+			synctest.Wait() // the consumer holds item 0 and emit(1) is waiting
+			close(gate)     // now the consumer fails, which cancels the run
+			require.ErrorIs(t, <-runErr, errBoom, "Run must return the consumer's error")
+			require.ErrorIs(t, <-emitErr, context.Canceled,
+				"an emit that was waiting when the run was cancelled must return ctx.Err()")
+		})
 	})
 }
 

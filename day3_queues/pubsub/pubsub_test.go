@@ -199,6 +199,28 @@ func TestSubscriptionEndsWithContext(t *testing.T) {
 		}
 	})
 
+	t.Run("an ended subscription stops watching its context", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		ctx := &foreignCtx{Context: context.Background(), done: make(chan struct{})}
+		defer close(ctx.done)
+		before := goleak.IgnoreCurrent()
+		b := New[int]()
+		for range 10 {
+			b.Unsubscribe(b.Subscribe(ctx, 1))
+		}
+		for range 10 {
+			b.Subscribe(ctx, 1)
+		}
+		b.Close()
+		if err := goleak.Find(before); err != nil {
+			t.Errorf("10 subscriptions were ended by Unsubscribe and 10 by Close while their context was still "+
+				"alive, but something still watches that context: when a subscription ends (Unsubscribe, Close), "+
+				"call the stop func that context.AfterFunc returned. Otherwise every subscription leaves its watch "+
+				"behind until the context ends (for a context from outside the context package, that is a "+
+				"goroutine each).\n%v", err)
+		}
+	})
+
 	t.Run("cancel ends the subscription", func(t *testing.T) {
 		coursetest.Bubble(t, "a subscription did not end with its context: use context.AfterFunc(ctx, ...) to "+
 			"unsubscribe", func(t *testing.T) {
@@ -224,6 +246,25 @@ func TestSubscriptionEndsWithContext(t *testing.T) {
 			assert.Equal(t, []int{1, 2}, receiveAll(t, other, "the other subscription"))
 		})
 	})
+}
+
+// foreignCtx is a cancellable context that the context package does not recognise as one of its
+// own, like a context from another library. context.AfterFunc watches such a context with a
+// goroutine, which ends when the context ends or when the stop func that AfterFunc returned is called.
+type foreignCtx struct {
+	context.Context // for Deadline and Value
+	done            chan struct{}
+}
+
+func (c *foreignCtx) Done() <-chan struct{} { return c.done }
+
+func (c *foreignCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
 }
 
 func TestClose(t *testing.T) {
