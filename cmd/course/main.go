@@ -188,11 +188,8 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "Usage: course grade [flags] [PATTERN...]\n\nRuns each exercise's tests with -race and prints a scorecard. Exits 0 whenever a grade was produced.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{2, ""}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	var protected []grader.ProtectedChange
 	if *protect != "" {
@@ -279,11 +276,8 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "Usage: course verify [flags] [PATTERN...]\n\nFor every exercise: the stub compiles and fails every test, the reference solution passes every\ntest with -race, and every mutant compiles and is rejected. Exits 1 if any exercise fails a check.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{2, ""}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	root, m, err := loadCourse()
 	if err != nil {
@@ -468,11 +462,8 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "Usage: course report --raw FILE [flags]\n\nThe trusted side of pull-request grading: validates the untrusted job's report against this\ncheckout's manifest and tests, caps every score at what the passing tests earn, and names the\nprotected files the pull request changed. It never builds or runs the pull request's code.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{2, ""}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if *raw == "" {
 		return &exitError{2, "report needs --raw FILE"}
@@ -542,4 +533,16 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Wrote the student edition (%d files, no solutions, no mutants) to %s.\n", len(files), *dir)
 	fmt.Fprintf(stdout, "Next: cd %s && git init && git add -A && git commit -m 'Week 11: Concurrency' and push it as the template repository.\n", *dir)
 	return nil
+}
+
+// parseFlags parses args into fs. It reports done when the command should return at once with err:
+// nil after -h (the flag package printed the usage), or exit status 2 for a bad flag (it printed why).
+func parseFlags(fs *flag.FlagSet, args []string) (done bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return true, &exitError{2, ""}
+	}
+	return false, nil
 }

@@ -92,7 +92,7 @@ func Protect(ctx context.Context, root, ref string) ([]ProtectedChange, error) {
 		return nil, err
 	}
 	var restore, remove []string
-	classify := func(list []byte) error {
+	classify := func(list []byte) {
 		for _, p := range strings.Split(string(list), "\x00") {
 			if p == "" {
 				continue
@@ -108,16 +108,19 @@ func Protect(ctx context.Context, root, ref string) ([]ProtectedChange, error) {
 				remove = append(remove, p)
 			}
 		}
+	}
+	removeAll := func() error {
+		for _, p := range remove {
+			if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(p))); err != nil {
+				return err
+			}
+			record(p, "removed")
+		}
 		return nil
 	}
-	if err := classify(diff); err != nil {
+	classify(diff)
+	if err := removeAll(); err != nil {
 		return nil, err
-	}
-	for _, p := range remove {
-		if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(p))); err != nil {
-			return nil, err
-		}
-		record(p, "removed")
 	}
 	if len(restore) > 0 {
 		list := []byte(strings.Join(restore, "\x00"))
@@ -133,14 +136,9 @@ func Protect(ctx context.Context, root, ref string) ([]ProtectedChange, error) {
 		return nil, err
 	}
 	restore, remove = nil, nil
-	if err := classify(untracked); err != nil {
+	classify(untracked) // untracked files are never in the protected commit: they can only be removed
+	if err := removeAll(); err != nil {
 		return nil, err
-	}
-	for _, p := range remove {
-		if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(p))); err != nil {
-			return nil, err
-		}
-		record(p, "removed")
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
 	return changes, nil
