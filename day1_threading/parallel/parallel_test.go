@@ -212,7 +212,7 @@ func TestCountPrimesCountsTheChunksInParallel(t *testing.T) {
 	most := 0
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(coursetest.Patience)
+	deadline := coursetest.After()
 	for most < procs {
 		select {
 		case <-tick.C:

@@ -276,7 +276,7 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 	}()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(coursetest.Patience)
+	deadline := coursetest.After()
 	stuck := 0
 	for {
 		select {

@@ -489,7 +489,7 @@ func TestConcurrentProducersConsumers(t *testing.T) {
 func returnsAfterClose(done <-chan struct{}) bool {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(coursetest.Patience)
+	deadline := coursetest.After()
 	asleep := 0
 	for {
 		select {

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -294,7 +293,7 @@ func TestShardsDoNotBlockEachOther(t *testing.T) {
 		}
 		select {
 		case <-progressed:
-		case <-time.After(coursetest.Patience):
+		case <-coursetest.After():
 			t.Errorf("while one Compute held key 0's shard, no operation on 64 other keys could finish in %v: "+
 				"does every key share one lock? Each shard needs its own RWMutex", coursetest.Patience)
 		}
@@ -394,7 +393,7 @@ func holdShard(t *testing.T, m *Map[int, int], key int) (release func()) {
 	}()
 	select {
 	case <-inside:
-	case <-time.After(coursetest.Patience):
+	case <-coursetest.After():
 		t.Fatalf("Compute(%d) did not call f within %v although no other call held key %d's shard",
 			key, coursetest.Patience, key)
 	}

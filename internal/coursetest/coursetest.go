@@ -19,16 +19,45 @@ import (
 	"go.uber.org/goleak"
 )
 
-// Patience is how long a guard waits in real time before it declares a hang. It is generous on
-// purpose: it only ever elapses on the failure path, so a correct solution never waits for it.
-const Patience = 10 * time.Second
+// Patience is how long the first guard of a test binary waits in real time before it declares a
+// hang. It is generous on purpose: it only ever elapses on the failure path, so a correct solution
+// never waits for it.
+const Patience = 5 * time.Second
+
+// Hurried is how long every later guard of the same test binary waits once one guard has fired:
+// code that hung once is likely to hang again, and a student should not wait Patience for each test.
+const Hurried = time.Second
+
+// fired records that a guard of this test binary has declared a hang.
+var fired atomic.Bool
+
+// CurrentPatience is how long a guard started now waits: Patience, or Hurried once a guard fired.
+func CurrentPatience() time.Duration {
+	if fired.Load() {
+		return Hurried
+	}
+	return Patience
+}
+
+// After is time.After(CurrentPatience()) for guards written by hand: it returns a channel that
+// receives once the guard's patience has run out, and records that a guard fired, so that later
+// guards wait only Hurried. Use it in a select beside the event the test waits for.
+func After() <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	time.AfterFunc(CurrentPatience(), func() {
+		fired.Store(true)
+		ch <- time.Now()
+	})
+	return ch
+}
 
 // Within runs fn on a new goroutine and waits for it to return. If it has not returned after
-// Patience, Within fails the test with the message built from format and args, followed by the
+// CurrentPatience, Within fails the test with the message built from format and args, followed by the
 // likely cause, and returns false; the stuck goroutine is abandoned (goleak will report it too).
 // Call it from the test goroutine.
 func Within(t testing.TB, fn func(), format string, args ...any) bool {
 	t.Helper()
+	wait := CurrentPatience()
 	done := make(chan struct{})
 	panicked := make(chan any, 1)
 	go func() {
@@ -48,9 +77,9 @@ func Within(t testing.TB, fn func(), format string, args ...any) bool {
 		default:
 		}
 		return true
-	case <-time.After(Patience):
+	case <-After():
 		t.Fatalf("%s\n(still blocked after %v: this usually means a deadlock, a lost wake-up, or a channel nobody closes)",
-			fmt.Sprintf(format, args...), Patience)
+			fmt.Sprintf(format, args...), wait)
 		return false
 	}
 }
@@ -65,9 +94,11 @@ func Within(t testing.TB, fn func(), format string, args ...any) bool {
 func Bubble(t *testing.T, hint string, f func(t *testing.T)) {
 	t.Helper()
 	name := t.Name()
-	watchdog := time.AfterFunc(Patience, func() {
+	wait := CurrentPatience()
+	watchdog := time.AfterFunc(wait, func() {
+		fired.Store(true)
 		fmt.Fprintf(os.Stderr, "\n%s: %s\n(the test's goroutines were still busy after %v of real time: "+
-			"likely stuck on a sync.Mutex or in a busy loop)\n", name, hint, Patience)
+			"likely stuck on a sync.Mutex or in a busy loop)\n", name, hint, wait)
 		panic(fmt.Sprintf("%s: hung: %s", name, hint))
 	})
 	defer watchdog.Stop()
@@ -120,7 +151,7 @@ func CheckLeaks(t testing.TB) {
 }
 
 // Eventually calls cond until it reports true, at once and then every millisecond. If cond still
-// reports false after Patience, Eventually fails the test with the message built from format and
+// reports false after CurrentPatience, Eventually fails the test with the message built from format and
 // args. Call it from the test goroutine.
 //
 // Polling is a last resort. Use Eventually only for states that no channel can signal, such as
@@ -131,9 +162,10 @@ func Eventually(t testing.TB, cond func() bool, format string, args ...any) {
 	if cond() {
 		return
 	}
+	wait := CurrentPatience()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(Patience)
+	deadline := After()
 	for {
 		select {
 		case <-tick.C:
@@ -141,7 +173,7 @@ func Eventually(t testing.TB, cond func() bool, format string, args ...any) {
 				return
 			}
 		case <-deadline:
-			t.Fatalf("%s\n(still not the case after %v)", fmt.Sprintf(format, args...), Patience)
+			t.Fatalf("%s\n(still not the case after %v)", fmt.Sprintf(format, args...), wait)
 			return
 		}
 	}

@@ -93,6 +93,8 @@ func TestEventually(t *testing.T) {
 	}
 	t.Run("fails after Patience", func(t *testing.T) {
 		// Patience passes in fake time, so this takes no real time.
+		fired.Store(false)
+		t.Cleanup(func() { fired.Store(false) })
 		synctest.Test(t, func(t *testing.T) {
 			f := &fakeTB{}
 			calls := 0
@@ -108,6 +110,23 @@ func TestEventually(t *testing.T) {
 			assert.GreaterOrEqual(t, calls, int(Patience/time.Millisecond), "cond is polled every millisecond")
 			require.Len(t, f.errors, 1, "Eventually must fail the test once")
 			assert.Contains(t, f.errors[0], "the bus never came", "the failure carries the caller's message")
+			assert.Equal(t, Hurried, CurrentPatience(), "once a guard fired, later guards must wait only Hurried")
+		})
+	})
+	t.Run("a later guard hurries", func(t *testing.T) {
+		fired.Store(true)
+		t.Cleanup(func() { fired.Store(false) })
+		synctest.Test(t, func(t *testing.T) {
+			f := &fakeTB{}
+			start := time.Now()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				Eventually(f, func() bool { return false }, "never")
+			}()
+			<-done
+			assert.Equal(t, Hurried, time.Since(start), "after a guard fired, Eventually gives up after Hurried")
+			require.Len(t, f.errors, 1, "Eventually must fail the test once")
 		})
 	})
 }
