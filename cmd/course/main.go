@@ -7,6 +7,7 @@
 //	course report --raw FILE             re-score an untrusted grade.json (CI, trusted side)
 //	course export --student DIR          write the student edition, without solutions (instructors)
 //	course overlay [--mutant N]          write a go test -overlay file for the solutions (instructors)
+//	course trace  EXERCISE [BENCH]       draw what ran when, from the execution tracer, as an SVG
 //
 // Run it from anywhere inside the course: `go run ./cmd/course grade`, or `make grade`.
 package main
@@ -31,6 +32,9 @@ Usage:
                                        CI, trusted side: re-score an untrusted grade.json
   course export --student DIR          instructors: write the student edition (no solutions, no
                                        mutants) into DIR
+  course trace  [flags] EXERCISE [BENCH]
+                                       run the exercise's benchmarks with the execution tracer and
+                                       draw what ran when (one lane per P) as an SVG picture
   course overlay [--mutant N] [PATTERN...]
                                        instructors: write a go test -overlay file that swaps in the
                                        reference solutions (or mutant N) and print its path
@@ -92,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdReport(args[1:], stdout, stderr)
 	case "export":
 		return cmdExport(args[1:], stdout, stderr)
+	case "trace":
+		return cmdTrace(ctx, args[1:], stdout, stderr)
 	}
 	return &exitError{2, fmt.Sprintf("unknown command %q (try 'course help')", args[0])}
 }

@@ -37,10 +37,6 @@ func cmdOverlay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(root, ".course")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	// One file per selection, so that runs for different patterns can go on at the same time.
 	name := "overlay-solutions"
 	if *mutant > 0 {
@@ -49,27 +45,36 @@ func cmdOverlay(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		name += fmt.Sprintf("-%08x", crc32.ChecksumIEEE([]byte(strings.Join(fs.Args(), "\x00"))))
 	}
-	name += ".json"
-	file := filepath.Join(dir, name)
-	data, err := json.Marshal(map[string]grader.Overlay{"Replace": o})
+	file, err := writeOverlayFile(root, name+".json", o)
 	if err != nil {
-		return err
-	}
-	// Write and rename, so a go command reading the file never sees half of it.
-	tmp, err := os.CreateTemp(dir, name+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, file)
 	return nil
+}
+
+// writeOverlayFile writes o as a go test -overlay file named name in the course's .course directory
+// and returns its path. It writes and renames, so a go command reading the file never sees half of it.
+func writeOverlayFile(root, name string, o grader.Overlay) (string, error) {
+	dir := filepath.Join(root, ".course")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	data, err := json.Marshal(map[string]grader.Overlay{"Replace": o})
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, name+".*")
+	if err != nil {
+		return "", err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, name)
+	return file, os.Rename(tmp.Name(), file)
 }
