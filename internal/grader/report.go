@@ -38,6 +38,8 @@ type ExerciseResult struct {
 	BuildOutput string       `json:"build_output,omitempty"`
 	Flags       []Flag       `json:"flags,omitempty"` // rule violations that zero the exercise
 	Tests       []TestResult `json:"tests"`
+	// Seconds is the wall time of the exercise's test runs, build excluded (instructors' timing).
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 // Flag is something in an exercise's code, or in its test output, that grading does not allow.
