@@ -89,7 +89,7 @@ func (c *Checker) Check(pkgPath string, files map[string][]byte) ([]*ast.File, *
 	}
 	var first error
 	conf := types.Config{
-		Importer:  c.imp,
+		Importer: c.imp,
 		Error: func(err error) {
 			if first == nil {
 				first = err

@@ -21,23 +21,23 @@ import (
 
 // The operators, by name. Each is documented where it is generated, in Generate.
 const (
-	OpDropLock        = "drop-lock"          // X.Lock() and its Unlock(s) removed
-	OpDropRLock       = "drop-rlock"         // X.RLock() and its RUnlock(s) removed
-	OpLockToRLock     = "lock-to-rlock"      // X.Lock()/Unlock() → X.RLock()/RUnlock() on a RWMutex
+	OpDropLock        = "drop-lock"           // X.Lock() and its Unlock(s) removed
+	OpDropRLock       = "drop-rlock"          // X.RLock() and its RUnlock(s) removed
+	OpLockToRLock     = "lock-to-rlock"       // X.Lock()/Unlock() → X.RLock()/RUnlock() on a RWMutex
 	OpBroadcastSignal = "broadcast-to-signal" // c.Broadcast() → c.Signal()
-	OpWaitForToIf     = "wait-for-to-if"     // for cond { c.Wait() } → if cond { c.Wait() }
-	OpDropRecheck     = "drop-recheck"       // the check after a wake-up removed
-	OpDropSelectCase  = "drop-select-case"   // case <-ctx.Done() / <-done removed from a select
-	OpDropGo          = "drop-go"            // go f() → f()
-	OpDropWgWait      = "drop-wg-wait"       // wg.Wait() removed
-	OpDropWgDone      = "drop-wg-done"       // wg.Done() removed
-	OpWgGoUntracked   = "wg-go-untracked"    // wg.Go(f) → go f(): the WaitGroup no longer counts it
-	OpMoveWgAdd       = "move-wg-add"        // wg.Add moved into the goroutine it counts
-	OpDropClose       = "drop-close"         // close(ch) removed
-	OpDropCancel      = "drop-cancel"        // cancel() removed
-	OpDropStop        = "drop-stop"          // ticker.Stop() / timer.Stop() removed
-	OpChanBuffer      = "chan-buffer"        // make(chan T) ↔ make(chan T, n)
-	OpBoundary        = "boundary"           // < ↔ <=, > ↔ >= in a loop, if or returned condition
+	OpWaitForToIf     = "wait-for-to-if"      // for cond { c.Wait() } → if cond { c.Wait() }
+	OpDropRecheck     = "drop-recheck"        // the check after a wake-up removed
+	OpDropSelectCase  = "drop-select-case"    // case <-ctx.Done() / <-done removed from a select
+	OpDropGo          = "drop-go"             // go f() → f()
+	OpDropWgWait      = "drop-wg-wait"        // wg.Wait() removed
+	OpDropWgDone      = "drop-wg-done"        // wg.Done() removed
+	OpWgGoUntracked   = "wg-go-untracked"     // wg.Go(f) → go f(): the WaitGroup no longer counts it
+	OpMoveWgAdd       = "move-wg-add"         // wg.Add moved into the goroutine it counts
+	OpDropClose       = "drop-close"          // close(ch) removed
+	OpDropCancel      = "drop-cancel"         // cancel() removed
+	OpDropStop        = "drop-stop"           // ticker.Stop() / timer.Stop() removed
+	OpChanBuffer      = "chan-buffer"         // make(chan T) ↔ make(chan T, n)
+	OpBoundary        = "boundary"            // < ↔ <=, > ↔ >= in a loop, if or returned condition
 )
 
 // Operators lists every operator name.

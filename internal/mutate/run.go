@@ -46,16 +46,16 @@ type Result struct {
 
 // ExerciseReport is one exercise's mutation score.
 type ExerciseReport struct {
-	ID         string               `json:"id"`
-	Killed     int                  `json:"killed"`
-	Total      int                  `json:"total"` // compiled, not equivalent
-	NoCompile  int                  `json:"no_compile"`
-	Equivalent []grader.Equivalent  `json:"equivalent,omitempty"`
-	Stale      []string             `json:"stale_equivalent,omitempty"` // equivalent entries naming no generated mutant
-	Mutants    []Result             `json:"mutants"`
-	solFiles   map[string][]byte    // base name → solution source
-	mutDir     string               // where this exercise's mutant files are written
-	equiv      map[string]string    // id → reason
+	ID         string              `json:"id"`
+	Killed     int                 `json:"killed"`
+	Total      int                 `json:"total"` // compiled, not equivalent
+	NoCompile  int                 `json:"no_compile"`
+	Equivalent []grader.Equivalent `json:"equivalent,omitempty"`
+	Stale      []string            `json:"stale_equivalent,omitempty"` // equivalent entries naming no generated mutant
+	Mutants    []Result            `json:"mutants"`
+	solFiles   map[string][]byte   // base name → solution source
+	mutDir     string              // where this exercise's mutant files are written
+	equiv      map[string]string   // id → reason
 }
 
 // Score is killed/total in percent (100 when there is nothing to kill).
