@@ -38,8 +38,9 @@ type ExerciseResult struct {
 	BuildOutput string       `json:"build_output,omitempty"`
 	Flags       []Flag       `json:"flags,omitempty"` // rule violations that zero the exercise
 	Tests       []TestResult `json:"tests"`
-	// Seconds is the wall time of the exercise's test runs, build excluded (instructors' timing).
-	Seconds float64 `json:"seconds,omitempty"`
+	// Seconds is the wall time of the exercise's test runs, build excluded (instructors' timing;
+	// not part of the JSON report).
+	Seconds float64 `json:"-"`
 }
 
 // Flag is something in an exercise's code, or in its test output, that grading does not allow.

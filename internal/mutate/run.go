@@ -359,25 +359,36 @@ func (r *Report) WriteText(w io.Writer, min float64, verbose bool) {
 			}
 		}
 	}
+	section := func(lines []string) {
+		if len(lines) > 0 {
+			fmt.Fprintf(w, "\n%s\n", strings.Join(lines, "\n"))
+		}
+	}
+	var eq, stale, all []string
 	for _, e := range r.Exercises {
 		for _, q := range e.Equivalent {
-			fmt.Fprintf(w, "\nequivalent %s %s: %s", e.ID, q.Mutant, q.Reason)
+			eq = append(eq, fmt.Sprintf("equivalent %s %s: %s", e.ID, q.Mutant, q.Reason))
 		}
 		for _, s := range e.Stale {
-			fmt.Fprintf(w, "\nERROR %s: course.toml records %q as equivalent, but no such mutant is generated any more: remove the entry", e.ID, s)
+			stale = append(stale, fmt.Sprintf("ERROR %s: course.toml records %q as equivalent, but no such mutant is generated any more: remove the entry", e.ID, s))
 		}
-	}
-	if verbose {
-		for _, e := range r.Exercises {
-			for _, m := range e.Mutants {
-				fmt.Fprintf(w, "\n%-10s %s %s: %s", m.Status, e.ID, m.ID, m.Description)
-				if m.Reason != "" {
-					fmt.Fprintf(w, "\n           %s", clipLine(m.Reason, 160))
-				}
+		for _, m := range e.Mutants {
+			line := fmt.Sprintf("%-10s %s %s: %s", m.Status, e.ID, m.ID, m.Description)
+			if m.CPU != "" {
+				line += fmt.Sprintf(" [GOMAXPROCS=%s, %.1fs]", m.CPU, m.Seconds)
 			}
+			if m.Reason != "" {
+				line += "\n           " + clipLine(m.Reason, 160)
+			}
+			all = append(all, line)
 		}
 	}
-	fmt.Fprintf(w, "\n\n%d mutants not compiling were discarded; %d GOMAXPROCS values (%s); %.0fs.\n", r.NoCompile, len(r.CPU), strings.Join(r.CPU, ","), r.Seconds)
+	section(eq)
+	section(stale)
+	if verbose {
+		section(all)
+	}
+	fmt.Fprintf(w, "\n%d mutants that do not compile were discarded; GOMAXPROCS %s; %.0fs.\n", r.NoCompile, strings.Join(r.CPU, ","), r.Seconds)
 	fmt.Fprintf(w, "mutation score: %d/%d killed (%.1f%%)\n", r.Killed, r.Total, r.Score())
 }
 
