@@ -6,8 +6,10 @@ package grader
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +42,14 @@ func TestAgain(t *testing.T) {
 // each with answerTest, and returns its root and exercises, allowed the Days 1-3 imports plus extra.
 func attackCourse(t *testing.T, sources map[string]string, extra ...string) (string, []Exercise) {
 	t.Helper()
+	return attackCourseWith(t, sources, nil, extra...)
+}
+
+// attackCourseWith is attackCourse with tests of its own for some exercises (id -> source of id_test.go).
+func attackCourseWith(t *testing.T, sources, tests map[string]string, extra ...string) (string, []Exercise) {
+	t.Helper()
 	root := t.TempDir()
+	require.NoError(t, os.Chmod(root, 0o755)) // the sandbox's uid must be able to read the course
 	goSum, err := os.ReadFile(filepath.Join(moduleRoot(t), "go.sum"))
 	require.NoError(t, err)
 	write := func(name, body string) {
@@ -51,10 +60,13 @@ func attackCourse(t *testing.T, sources map[string]string, extra ...string) (str
 	write("go.mod", "module attack\n\ngo 1.26\n\nrequire go.uber.org/goleak v1.3.0\n")
 	write("go.sum", string(goSum))
 	var exs []Exercise
-	for id, src := range sources {
+	ids := slices.Sorted(maps.Keys(sources))
+	for _, id := range ids {
 		pkg := id[strings.LastIndex(id, "/")+1:]
-		write(id+"/"+pkg+".go", src)
-		if !strings.Contains(sources[id], "func TestAnswer") {
+		write(id+"/"+pkg+".go", sources[id])
+		if test, ok := tests[id]; ok {
+			write(id+"/"+pkg+"_test.go", test)
+		} else {
 			write(id+"/"+pkg+"_test.go", answerTest(pkg))
 		}
 		exs = append(exs, Exercise{ID: id, Title: pkg, Day: 1, Points: 10,

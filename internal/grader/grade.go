@@ -41,6 +41,11 @@ type Options struct {
 	Race     bool          // build with the race detector
 	Go       string        // the go command; "" means "go"
 	Progress io.Writer     // if set, one line per exercise as it is graded
+	// Sandbox runs every test binary inside the grading sandbox (see sandbox.go; CheckSandbox says
+	// whether it works here). Hide lists more directories the sandboxed processes must not see,
+	// such as where the reports will be written.
+	Sandbox bool
+	Hide    []string
 
 	noStatic bool   // tests only: run flagged code, to test the run-time defences on their own
 	modPath  string // the course's module path, read once per run
@@ -57,7 +62,7 @@ func (o *Options) goCmd() string {
 // exit by default; atexit_sleep_ms=0 removes that without weakening the detector.
 // GOFLAGS gains -mod=readonly (on top of the user's own flags) so that grading never edits go.mod.
 func (o *Options) env() []string {
-	return append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=readonly"))
+	return append(os.Environ(), "GORACE="+raceEnv, "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=readonly"))
 }
 
 // Grade builds and runs the tests of exs and scores them. It returns an error only when grading
@@ -94,8 +99,8 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 	var mu sync.Mutex // serialises progress lines
 	sem := make(chan struct{}, opts.Jobs)
 	for i, e := range exs {
+		sem <- struct{}{} // in course order: with Jobs 1, one exercise after the other
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			res := gradeExercise(ctx, &opts, e, builds[e.ID])
 			rep.Exercises[i] = res
