@@ -234,3 +234,83 @@ func TestAttackEventStream(t *testing.T) {
 		})
 	}
 }
+
+// Attack class 6: racy code that passes by re-executing its own test binary with GORACE=report_bugs=0
+// (from start-up code, which the static rules would flag; here it runs, to test the run-time
+// defence): the child runs the real tests with the race detector's reports off, and the parent
+// relays its genuine events and exit status. internal/coursetest's init refuses such a GORACE in any
+// process of the test binary, and refuses any GORACE but the grader's where the grader marked it.
+func racyRelay(pkg string, keepMark bool) string {
+	filter := "_ = slices.Contains[[]string]; _ = strings.Contains"
+	if !keepMark {
+		filter = `env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "COURSE_GRADER_GORACE=") })`
+	}
+	return "package " + pkg + `
+
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+)
+
+var _ = relay()
+
+func relay() int {
+	if os.Getenv("RELAYED") != "" {
+		return 0
+	}
+	env := append(os.Environ(), "GORACE=report_bugs=0", "RELAYED=1")
+	` + filter + `
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.Exit(1)
+	}
+	os.Exit(0)
+	return 0
+}
+
+// Answer is right, but races on n.
+func Answer() int {
+	n := 0
+	done := make(chan bool)
+	go func() { n++; done <- true }()
+	n++
+	<-done
+	return 42
+}
+`
+}
+
+func TestAttackRaceDetectorSwitchedOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds test binaries")
+	}
+	guarded := func(pkg string) string {
+		return strings.Replace(answerTest(pkg), `import "testing"`, "import (\n\t\"testing\"\n\n\t_ \"attack/internal/coursetest\"\n)", 1)
+	}
+	sources := map[string]string{
+		"day1_a/marked":    racyRelay("marked", true),
+		"day1_a/unmarked":  racyRelay("unmarked", false),
+		"day1_a/unguarded": racyRelay("unguarded", true),
+	}
+	tests := map[string]string{"day1_a/marked": guarded("marked"), "day1_a/unmarked": guarded("unmarked")}
+	root, exs := attackCourseWith(t, sources, tests)
+	// The course's coursetest, as every exercise test package imports it.
+	for _, f := range []string{"env.go", "race_on.go", "race_off.go"} {
+		data, err := os.ReadFile(filepath.Join(moduleRoot(t), "internal", "coursetest", f))
+		require.NoError(t, err)
+		require.NoError(t, os.MkdirAll(filepath.Join(root, "internal", "coursetest"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, "internal", "coursetest", f), data, 0o644))
+	}
+	got := gradeByID(t, root, exs, Options{noStatic: true})
+	for _, id := range []string{"day1_a/marked", "day1_a/unmarked"} {
+		assert.Zero(t, got[id].Points, "%s: racy code must not pass (%s)", id, got[id].Reason)
+		assert.NotEqual(t, StatusPass, got[id].Status, id)
+	}
+	assert.Contains(t, got["day1_a/marked"].Tests[0].Output+got["day1_a/marked"].Reason, "GORACE", "the student is told why")
+	// Without coursetest the attack works: that is what the defence is for.
+	assert.Equal(t, StatusPass, got["day1_a/unguarded"].Status, "the unguarded relay passes: %s", got["day1_a/unguarded"].Reason)
+}
