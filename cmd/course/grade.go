@@ -42,7 +42,11 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	useSandbox := false
 	if !*noSandbox {
-		if err := grader.CheckSandbox(ctx); err == nil {
+		root, err := findRoot()
+		if err != nil {
+			return err
+		}
+		if err := grader.CheckSandbox(ctx, root); err == nil {
 			useSandbox = true
 		} else if strict {
 			return &exitError{2, "cannot grade in CI mode without the sandbox: " + err.Error()}

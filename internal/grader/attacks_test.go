@@ -6,6 +6,8 @@ package grader
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"maps"
 	"os"
 	"path/filepath"
@@ -313,4 +315,79 @@ func TestAttackRaceDetectorSwitchedOff(t *testing.T) {
 	assert.Contains(t, got["day1_a/marked"].Tests[0].Output+got["day1_a/marked"].Reason, "GORACE", "the student is told why")
 	// Without coursetest the attack works: that is what the defence is for.
 	assert.Equal(t, StatusPass, got["day1_a/unguarded"].Status, "the unguarded relay passes: %s", got["day1_a/unguarded"].Reason)
+}
+
+// hostile is text an attacker controls (a panic message, a file name, a forged field of the raw
+// report), trying every way Markdown, HTML and GitHub have to do more than show text.
+const hostile = "[click](https://evil.example) ![x](https://evil.example/p.png) <img src=x onerror=alert(1)> " +
+	"<details><summary>evil</summary> @octocat #1 https://evil.example\n# heading\n::add-mask::evil\n::error::evil `code` |x| \x1b[31m\u202eevil"
+
+// outsideCode returns md without its code spans: what GitHub renders as Markdown.
+func outsideCode(md string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range md {
+		if r == '`' {
+			in = !in
+			continue
+		}
+		if !in {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Attack classes 7 and 9: untrusted text reaching the trusted job's summary, comment and log.
+func TestAttackTrustedOutputEscapesEverything(t *testing.T) {
+	root, m := trustedCourse(t)
+	raw, err := json.Marshal(Report{Schema: Schema,
+		Protected: []ProtectedChange{{Path: "day1_x/a/a_test.go", Action: hostile}},
+		Exercises: []ExerciseResult{
+			{ID: "day1_x/a", Status: StatusFail, Reason: "TestOne: panicked: " + hostile,
+				Flags: []Flag{{File: hostile, Line: 3, Rule: hostile, Message: hostile}},
+				Tests: []TestResult{{Name: "TestOne", Status: TestFail, Output: "panic: " + hostile}}},
+			{ID: "day1_x/b", Status: StatusPartial, Reason: hostile, Tests: []TestResult{{Name: "TestOnly", Status: TestFail}}},
+		}})
+	require.NoError(t, err)
+	changed := []string{"day1_x/a/a.go", "day1_x/a/" + strings.ReplaceAll(hostile, "\n", " ") + ".go", "docs/" + hostile}
+	rep, err := Rescore(raw, m, root, changed)
+	require.NoError(t, err)
+
+	for _, c := range rep.Protected {
+		assert.NotEqual(t, hostile, c.Action, "protected changes come from the API's list, not the raw report")
+	}
+	var md strings.Builder
+	rep.WriteMarkdown(&md)
+	out := outsideCode(md.String())
+	for _, bad := range []string{"evil", "octocat", "<", "](", "#1", "::", "\x1b", "\u202e"} {
+		assert.NotContains(t, out, bad, "outside code spans, the summary shows nothing of the hostile text")
+	}
+	assert.Contains(t, md.String(), "evil", "the text is shown, as code")
+	for _, line := range strings.Split(md.String(), "\n") {
+		assert.False(t, strings.HasPrefix(line, "# "), "no hostile heading: %q", line)
+		assert.Equal(t, 0, strings.Count(line, "`")%2, "every code span is closed on its line: %q", line)
+	}
+	var cls struct {
+		Tests []struct{ Message string }
+	}
+	data, err := base64.StdEncoding.DecodeString(rep.ClassroomResult())
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &cls))
+	for _, tc := range cls.Tests {
+		assert.NotContains(t, tc.Message, "\n", "the Classroom message is one plain line")
+	}
+}
+
+// Attack class 10: a pull request with more files than the API lists could hide a .github/ edit.
+func TestAttackTooManyChangedFilesVoidsTheGrade(t *testing.T) {
+	root, m := trustedCourse(t)
+	raw := rawReport(t, ExerciseResult{ID: "day1_x/b", Status: StatusPass, Points: 6, Tests: []TestResult{{Name: "TestOnly", Status: TestPass}}})
+	rep, err := RescorePR(raw, m, root, []string{"day1_x/b/b.go"}, 3000, 3001)
+	require.NoError(t, err)
+	assert.Zero(t, rep.Points, "fails closed")
+	assert.Contains(t, rep.Exercises[1].Reason, "listed only 3000")
+	rep, err = RescorePR(raw, m, root, []string{"day1_x/b/b.go"}, 1, 1)
+	require.NoError(t, err)
+	assert.Equal(t, 6.0, rep.Points, "a complete list grades normally")
 }

@@ -49,9 +49,9 @@ const raceEnv = "atexit_sleep_ms=0"
 // that they refuse to run with another one (see internal/coursetest/env.go).
 const GraderRaceEnv = "COURSE_GRADER_GORACE"
 
-// CheckSandbox reports whether test binaries can run in the sandbox here, and if not, why, in one
-// sentence.
-func CheckSandbox(ctx context.Context) error {
+// CheckSandbox reports whether test binaries can run in the sandbox here, with the course at root
+// ("" for none), and if not, why, in one sentence.
+func CheckSandbox(ctx context.Context, root string) error {
 	if runtime.GOOS != "linux" {
 		return fmt.Errorf("the grading sandbox needs Linux (bubblewrap), and this is %s", runtime.GOOS)
 	}
@@ -63,19 +63,26 @@ func CheckSandbox(ctx context.Context) error {
 			return fmt.Errorf("the grading sandbox needs %s (util-linux), which is not installed", tool)
 		}
 	}
-	truePath, err := exec.LookPath("true")
+	sh, err := exec.LookPath("sh")
 	if err != nil {
-		return errors.New("the grading sandbox check needs the true command")
+		return errors.New("the grading sandbox check needs a shell (sh)")
 	}
-	dir, err := os.MkdirTemp("", "course-sandbox-check-")
-	if err != nil {
-		return err
+	if root == "" {
+		dir, err := os.MkdirTemp("", "course-sandbox-check-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		root = dir
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return err
+		}
 	}
-	defer os.RemoveAll(dir)
-	opts := &Options{Root: dir, Timeout: 10 * time.Second, Sandbox: true}
+	opts := &Options{Root: root, Timeout: 10 * time.Second, Sandbox: true}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	cmd, _, err := testCommand(ctx, opts, truePath, dir, nil)
+	// From inside, as the sandbox's uid: the course must be readable, and /tmp writable.
+	cmd, _, err := testCommand(ctx, opts, sh, "/", []string{"-c", `cd -- "$0" && test -r . && : > /tmp/probe || { echo "the course at $0 is not readable by the sandbox's uid"; exit 1; }`, root})
 	if err != nil {
 		return err
 	}
@@ -88,6 +95,9 @@ func CheckSandbox(ctx context.Context) error {
 		}
 		if strings.Contains(msg, "uid map") || strings.Contains(msg, "Operation not permitted") || strings.Contains(msg, "No permissions to create") {
 			return fmt.Errorf("bubblewrap cannot create its namespaces here (%s): on Ubuntu 24.04 AppArmor forbids that to unprivileged users; run the grader as root (it drops to uid %d itself) or allow it with `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`", msg, SandboxUID)
+		}
+		if strings.HasPrefix(msg, "the course at") {
+			return fmt.Errorf("%s (uid %d; make it readable with chmod -R o+rX, or grade as another user)", msg, SandboxUID)
 		}
 		if msg == "" {
 			msg = err.Error()

@@ -20,7 +20,7 @@ func needSandbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs test binaries in the sandbox")
 	}
-	if err := CheckSandbox(context.Background()); err != nil {
+	if err := CheckSandbox(context.Background(), ""); err != nil {
 		t.Skipf("the grading sandbox cannot run here, so its tests are skipped: %v", err)
 	}
 }
