@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,7 +29,7 @@ var (
 		"flag": {
 			"Parse": "the flag package's global state belongs to the testing package", "Set": "the flag package's global state belongs to the testing package",
 			"CommandLine": "the flag package's global state belongs to the testing package", "Usage": "the flag package's global state belongs to the testing package",
-			"ExitOnError": "a flag set that exits on an error ends the test binary (use flag.ContinueOnError)",
+			"ExitOnError":  "a flag set that exits on an error ends the test binary (use flag.ContinueOnError)",
 			"PanicOnError": "use flag.ContinueOnError",
 		},
 	}
@@ -74,6 +75,7 @@ func CheckExerciseImports(root, dir, modPath string, overlay Overlay, allowed []
 
 func checkExercise(root, dir, modPath string, overlay Overlay, allowed []string) []Flag {
 	var flags []Flag
+	var srcs [][2]string // each Go file to check: the file compiled, and its name in the report
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil // a missing directory is a build error, reported elsewhere
@@ -103,13 +105,24 @@ func checkExercise(root, dir, modPath string, overlay Overlay, allowed []string)
 		if abs, err := filepath.Abs(disk); err == nil && overlay[abs] != "" {
 			src = overlay[abs]
 		}
-		flags = append(flags, checkFile(src, rel(disk), modPath, allowed)...)
+		srcs = append(srcs, [2]string{src, rel(disk)})
+	}
+	// Conversions to the package's own types may initialise package variables: collect their names
+	// from every file first.
+	types := map[string]bool{}
+	for _, sd := range srcs {
+		if f, err := parser.ParseFile(token.NewFileSet(), sd[0], nil, parser.SkipObjectResolution); err == nil {
+			maps.Copy(types, typeNames(f))
+		}
+	}
+	for _, sd := range srcs {
+		flags = append(flags, checkFile(sd[0], sd[1], modPath, allowed, types)...)
 	}
 	return flags
 }
 
 // checkFile applies the rules to one Go file, reporting positions under the name display.
-func checkFile(src, display, modPath string, allowed []string) []Flag {
+func checkFile(src, display, modPath string, allowed []string, types map[string]bool) []Flag {
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return nil
@@ -154,13 +167,8 @@ func checkFile(src, display, modPath string, allowed []string) []Flag {
 
 	// Package-level variables are initialised before any test runs, where nothing checks what they
 	// do: only values that run no code may initialise them.
-	types := map[string]bool{}
-	for _, d := range f.Decls {
-		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
-			for _, sp := range g.Specs {
-				types[sp.(*ast.TypeSpec).Name.Name] = true
-			}
-		}
+	if types == nil {
+		types = typeNames(f)
 	}
 	for _, d := range f.Decls {
 		g, ok := d.(*ast.GenDecl)
@@ -252,6 +260,19 @@ func checkFile(src, display, modPath string, allowed []string) []Flag {
 	})
 	sort.SliceStable(flags, func(i, j int) bool { return flags[i].Line < flags[j].Line })
 	return flags
+}
+
+// typeNames returns the names of the types f declares at package level.
+func typeNames(f *ast.File) map[string]bool {
+	types := map[string]bool{}
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
+			for _, sp := range g.Specs {
+				types[sp.(*ast.TypeSpec).Name.Name] = true
+			}
+		}
+	}
+	return types
 }
 
 // forbiddenMember returns why exercise code may not use member name of the package at path, or "".

@@ -138,3 +138,14 @@ func TestCourseCodeFollowsTheRules(t *testing.T) {
 		}
 	}
 }
+
+func TestInitialiserMayConvertToThePackagesTypes(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.go"), []byte("package x\n\ntype Celsius float64\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.go"), []byte("package x\n\nvar boiling = Celsius(100)\n\nvar bad = Kelvin(1)\n\nfunc Kelvin(x float64) float64 { return x }\n"), 0o644))
+	flags := CheckExercise(dir, dir, "", nil)
+	require.Len(t, flags, 1, "a conversion to a type of another file is allowed, a call is not: %+v", flags)
+	assert.Equal(t, "package-init", flags[0].Rule)
+	assert.Equal(t, 5, flags[0].Line)
+	assert.Contains(t, flags[0].Message, "bad", "names the variable")
+}
