@@ -52,7 +52,7 @@ func Rescore(raw []byte, m *Manifest, root string, changed []string) (*Report, e
 		got[e.ID] = e
 	}
 
-	out := &Report{Schema: Schema, Protected: in.Protected}
+	out := &Report{Schema: Schema, Protected: in.Protected, Race: in.Race, NoRace: clip(in.NoRace, 300)}
 	workflowChanged := ""
 	for _, p := range changed {
 		p = path.Clean(strings.TrimSpace(p))
