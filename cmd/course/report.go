@@ -49,6 +49,10 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep.WriteText(stdout, nil)
-	return writeReports(rep, *jsonOut, *mdOut, *classroom)
+	text := stdout
+	if toStdout(*jsonOut, *mdOut, *classroom) {
+		text = stderr
+	}
+	rep.WriteText(text, nil)
+	return writeReports(rep, stdout, *jsonOut, *mdOut, *classroom)
 }
