@@ -112,14 +112,15 @@ func (s *screen) failure(r grader.ExerciseResult) []string {
 	if test != "" {
 		out = append(out, "First failing test: "+test)
 	}
-	if r.Status == grader.StatusNotStarted {
-		msg += ": start with the TODOs in the file above (h shows a hint)"
-	}
 	lines := wrap("  "+msg, w, "  ")
 	if len(lines) > 6 {
 		lines = append(lines[:6], "  ...")
 	}
-	return append(out, lines...)
+	out = append(out, lines...)
+	if r.Status == grader.StatusNotStarted {
+		out = append(out, "Start with the TODOs in the file above; h shows a hint.")
+	}
+	return out
 }
 
 func (s *screen) renderList() []string {

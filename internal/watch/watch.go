@@ -67,6 +67,7 @@ type screen struct {
 	runs       sync.WaitGroup
 	resultc    chan result
 	starting   bool // the first run, over the whole week, has not finished
+	pending    bool // a file was saved during the first run
 
 	banner  string // one-off news: an exercise passed, a key did nothing
 	hint    int    // the hint shown on screen for the current exercise, 0 for none
@@ -136,6 +137,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	s.starting = true
+	watch() // a save during the first run is not lost: it runs again after it
 	s.startRun(ctx, s.exs) // the whole week once, to know where the student stands
 	s.draw()
 
@@ -175,11 +177,13 @@ func Run(ctx context.Context, cfg Config) error {
 			s.draw()
 		case <-debounceC:
 			debounceC = nil
-			if !s.starting {
-				s.banner = ""
-				s.startRun(ctx, s.exs[s.cur:s.cur+1])
-				s.draw()
+			if s.starting {
+				s.pending = true
+				continue
 			}
+			s.banner = ""
+			s.startRun(ctx, s.exs[s.cur:s.cur+1])
+			s.draw()
 		case r := <-s.resultc:
 			if r.gen != s.gen {
 				continue // a run that a newer one replaced
@@ -283,6 +287,10 @@ func (s *screen) finish(ctx context.Context, r result) {
 			s.cur = s.firstUnfinished(0)
 		}
 		s.hint = 0
+		if s.pending && s.exs[s.cur].ID == cur {
+			s.startRun(ctx, s.exs[s.cur:s.cur+1]) // it was saved while the first run went on
+		}
+		s.pending = false
 		return
 	}
 	now := s.results[cur]
