@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	s.starting = true
-	watch() // a save during the first run is not lost: it runs again after it
+	watch()                // a save during the first run is not lost: it runs again after it
 	s.startRun(ctx, s.exs) // the whole week once, to know where the student stands
 	s.draw()
 
