@@ -334,6 +334,9 @@ func describe(t TestResult) string {
 	case panicLine(out, "TODO") != "":
 		return "not started: " + panicLine(out, "TODO")
 	case strings.Contains(out, "WARNING: DATA RACE") || strings.Contains(out, "race detected during execution of test"):
+		if where := raceWhere(out); where != "" {
+			return "data race detected: " + where
+		}
 		return "data race detected"
 	case strings.Contains(out, "all goroutines are asleep - deadlock") || strings.Contains(out, "deadlock: "):
 		return "deadlock"

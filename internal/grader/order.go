@@ -6,7 +6,9 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 )
 
 // hungBeforeTests is the verdict on a test binary the grader had to kill before any test started: a
@@ -51,4 +53,40 @@ func inFileOrder(tests []TestResult, dir string) []TestResult {
 		return 0
 	})
 	return out
+}
+
+// raceFrame is a source line of a stack in a race report: "      /path/x.go:20 +0x44".
+var raceFrame = regexp.MustCompile(`^\s+(\S+\.go):(\d+)`)
+
+// raceWhere says where the first race of a race report happened, in the student's code: "a write at
+// spawnjoin.go:20 and a previous write at spawnjoin.go:20". It returns "" when the report is not in
+// out (the output caps can drop it) or names no frame outside the tests and the standard library.
+func raceWhere(out string) string {
+	i := strings.Index(out, "WARNING: DATA RACE\n")
+	if i < 0 {
+		return ""
+	}
+	var accesses []string
+	kind := ""
+	for _, l := range strings.Split(out[i:], "\n")[1:] {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "==========") || len(accesses) == 2 {
+			break
+		}
+		if access, _, ok := strings.Cut(t, " at 0x"); ok && strings.Contains(t, " by ") {
+			kind = strings.ToLower(access)
+			continue
+		}
+		m := raceFrame.FindStringSubmatch(l)
+		if kind == "" || m == nil || strings.HasSuffix(m[1], "_test.go") ||
+			(build.Default.GOROOT != "" && strings.HasPrefix(m[1], build.Default.GOROOT)) || strings.Contains(m[1], "/pkg/mod/") {
+			continue
+		}
+		accesses = append(accesses, "a "+kind+" at "+filepath.Base(m[1])+":"+m[2])
+		kind = ""
+	}
+	if len(accesses) < 2 {
+		return ""
+	}
+	return accesses[0] + " and " + accesses[1] + ", without synchronisation between them"
 }

@@ -2,6 +2,7 @@ package grader
 
 import (
 	"bytes"
+	"go/build"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,4 +126,33 @@ func writeFile(t *testing.T, dir, name, body string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestRaceSaysWhere(t *testing.T) {
+	out := `=== RUN   TestCounter
+==================
+WARNING: DATA RACE
+Read at 0x00c000014118 by goroutine 8:
+  example.com/course/day2_sync/guarded.(*Counter).Value()
+      /home/s/course/day2_sync/guarded/guarded.go:31 +0x3c
+  example.com/course/day2_sync/guarded.TestCounter.func1()
+      /home/s/course/day2_sync/guarded/guarded_test.go:20 +0x44
+
+Previous write at 0x00c000014118 by goroutine 7:
+  sync.(*Mutex).Unlock()
+      ` + build.Default.GOROOT + `/src/sync/mutex.go:222 +0x1
+  example.com/course/day2_sync/guarded.(*Counter).Inc()
+      /home/s/course/day2_sync/guarded/guarded.go:24 +0x50
+
+Goroutine 8 (running) created at:
+  example.com/course/day2_sync/guarded.TestCounter()
+      /home/s/course/day2_sync/guarded/guarded_test.go:18 +0x1
+==================
+    testing.go:1712: race detected during execution of test
+--- FAIL: TestCounter (0.00s)
+`
+	assert.Equal(t, "data race detected: a read at guarded.go:31 and a previous write at guarded.go:24, without synchronisation between them",
+		describe(TestResult{Name: "TestCounter", Status: TestFail, Output: out}))
+	assert.Equal(t, "data race detected", describe(TestResult{Name: "TestCounter", Status: TestFail, Output: "WARNING: DATA RACE\n    testing.go:1712: race detected during execution of test\n"}),
+		"without the report's body, no place is made up")
 }

@@ -102,6 +102,9 @@ func (s *screen) failure(r grader.ExerciseResult) []string {
 		}
 		return out
 	}
+	if r.Status == grader.StatusNotStarted {
+		return append(out, wrap("The stub still panics with TODO: start with the TODOs in the file above; h shows a hint.", w, "")...)
+	}
 	test, msg := "", r.Reason
 	for _, t := range r.Tests {
 		if rest, ok := strings.CutPrefix(r.Reason, t.Name+": "); ok {
@@ -116,11 +119,7 @@ func (s *screen) failure(r grader.ExerciseResult) []string {
 	if len(lines) > 6 {
 		lines = append(lines[:6], "  ...")
 	}
-	out = append(out, lines...)
-	if r.Status == grader.StatusNotStarted {
-		out = append(out, "Start with the TODOs in the file above; h shows a hint.")
-	}
-	return out
+	return append(out, lines...)
 }
 
 func (s *screen) renderList() []string {

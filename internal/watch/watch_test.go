@@ -120,7 +120,7 @@ func TestWatchLoop(t *testing.T) {
 	out.waitFor(t, "Running the tests of all 3 exercises")
 	out.waitFor(t, "Exercise 2/3, day 1: day1_x/b") // a passes: the first unfinished one is b
 	out.waitFor(t, "NOT-STARTED  0/2 tests")
-	out.waitFor(t, "First failing test: TestOne")
+	out.waitFor(t, "The stub still panics with TODO: start with the TODOs in the file above")
 	out.waitFor(t, "h hint  n next  l list  r re-run  q quit")
 
 	press("n")
