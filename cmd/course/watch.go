@@ -78,8 +78,11 @@ func cmdWatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer term.Restore(int(in.Fd()), old)
 		cfg.TTY = true
 		cfg.Color = watch.Env()
-		if w, _, err := term.GetSize(int(out.Fd())); err == nil && w > 20 && w < 80 {
-			cfg.Width = w
+		if w, h, err := term.GetSize(int(out.Fd())); err == nil {
+			if w > 20 && w < 80 {
+				cfg.Width = w
+			}
+			cfg.Height = h
 		}
 	}
 	return watch.Run(ctx, cfg)

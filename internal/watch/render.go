@@ -37,7 +37,7 @@ func (s *screen) render() []string {
 		add("")
 	}
 	if s.list {
-		return append(out, s.renderList()...)
+		return append(out, s.renderList(len(out))...)
 	}
 
 	e := s.exs[s.cur]
@@ -122,11 +122,22 @@ func (s *screen) failure(r grader.ExerciseResult) []string {
 	return append(out, lines...)
 }
 
-func (s *screen) renderList() []string {
+// renderList lists the week, one exercise a line; on a terminal too short for all of them, the ones
+// around the current exercise.
+func (s *screen) renderList(used int) []string {
 	var out []string
 	next := s.firstUnfinished(0)
 	out = append(out, fmt.Sprintf("   %2s  %-25s  %-11s %7s  %s", "#", "EXERCISE", "STATUS", "POINTS", "TOPIC"))
+	from, to := 0, len(s.exs)
+	if room := s.cfg.Height - used - 4; s.cfg.Height > 0 && room < len(s.exs) {
+		room = max(room, 3)
+		from = min(max(s.cur-room/2, 0), len(s.exs)-room)
+		to = from + room
+	}
 	for i, e := range s.exs {
+		if i < from || i >= to {
+			continue
+		}
 		r, ok := s.results[e.ID]
 		status := "-"
 		if ok {
@@ -141,7 +152,11 @@ func (s *screen) renderList() []string {
 		pts := grader.FormatPoints(r.Points) + "/" + grader.FormatPoints(e.Points)
 		out = append(out, fmt.Sprintf(" %s %2d  %-25s  %s %7s  %s", mark, i+1, clip(e.ID, 25), s.paint(status, fmt.Sprintf("%-11s", status)), pts, clip(strings.Join(e.Topics, ", "), s.cfg.Width-55)))
 	}
-	out = append(out, "", "> the exercise on screen. Any key goes back.")
+	note := "> the exercise on screen. Any key goes back."
+	if from > 0 || to < len(s.exs) {
+		note = fmt.Sprintf("> the exercise on screen (%d-%d of %d shown). Any key goes back.", from+1, to, len(s.exs))
+	}
+	out = append(out, "", note)
 	return out
 }
 

@@ -36,6 +36,7 @@ type Config struct {
 	TTY    bool      // Out is a terminal and In delivers single keys (raw mode): redraw in place
 	Color  bool      // colour the screen (only on a terminal, never with NO_COLOR)
 	Width  int       // columns; 0 means 80
+	Height int       // rows, if known: a long list shows the part around the current exercise
 	Manual bool      // re-run on Enter instead of on file changes
 
 	Debounce time.Duration // how long a burst of file events is waited out; 0 means 150 ms
@@ -377,8 +378,9 @@ func (s *screen) quit() {
 	if s.cfg.TTY {
 		nl = "\r\n"
 	}
-	msg := fmt.Sprintf("Stopped watching at %s; %d of %d exercises pass. `course watch` goes on from there.", s.exs[s.cur].ID, done, len(s.exs))
-	io.WriteString(s.cfg.Out, strings.Join(wrap(msg, s.cfg.Width, ""), nl)+nl)
+	msg := fmt.Sprintf("Stopped watching at %s; %d of %d exercises pass.", s.exs[s.cur].ID, done, len(s.exs))
+	lines := append(wrap(msg, s.cfg.Width, ""), "To go on: make watch (or go run ./cmd/course watch).")
+	io.WriteString(s.cfg.Out, strings.Join(lines, nl)+nl)
 }
 
 // progress sums up the week: exercises that pass, and points.
