@@ -14,16 +14,28 @@ GRADE_FLAGS ?=
 MUTATE_MIN ?= 95
 MUTATE_FLAGS ?=
 
+# The student edition (exported by `course export --student`) has no solutions: the targets that run
+# them say so instead of running the stubs.
+STUDENT_EDITION := $(shell grep -qs '^edition *= *"student"' course.toml && echo yes)
+define instructors_only
+	@echo "make $@ is an instructors' command: it runs the reference solutions, and this student edition has none (your instructors publish them after the deadline)."
+	@echo "To test your own code: make watch, make grade, or go test -race -count=20 ./day1_threading/spawnjoin/"
+endef
+
 .DEFAULT_GOAL := help
-.PHONY: help grade test verify mutate vet staticcheck lint actionlint bench stress fmt
+.PHONY: help grade watch test verify mutate vet staticcheck lint actionlint bench stress fmt
 
 help: ## list the targets
 	@echo "Week 11: Concurrency in Go"
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo
+	@echo "Work in a loop:     make watch"
 	@echo "Work one exercise:  go test -race ./day1_threading/spawnjoin/"
-	@echo "Get a hint:         go run ./cmd/course hint day1_threading/spawnjoin"
+	@echo "Get the next hint:  go run ./cmd/course hint"
+
+watch: ## work in a loop: your current exercise's tests run on every save (keys: h n l r q)
+	@$(GO) run ./cmd/course watch
 
 grade: ## your scorecard: every exercise, its status and points, and where to go next
 	@$(GO) run ./cmd/course grade $(GRADE_FLAGS)
@@ -55,8 +67,12 @@ bench: ## run benchmarks 5 times and summarise them with benchstat (PKG=./day1_t
 	@echo "Saved to bench.txt. Compare two runs: $(TOOLS) benchstat old.txt bench.txt"
 
 stress: ## instructors: the reference solutions, 50 runs in a row and at -cpu=1,2,4
+ifeq ($(STUDENT_EDITION),yes)
+	$(instructors_only)
+else
 	$(GO) test -race -count=50 -overlay="$$($(GO) run ./cmd/course overlay)" ./day1_threading/... ./day2_sync/... ./day3_queues/...
 	$(GO) test -race -count=20 -cpu=1,2,4 -overlay="$$($(GO) run ./cmd/course overlay)" ./day1_threading/... ./day2_sync/... ./day3_queues/...
+endif
 
 fmt: ## gofmt every Go file
 	gofmt -w $$(git ls-files '*.go')

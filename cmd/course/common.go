@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -49,8 +50,11 @@ type commonFlags struct {
 	quiet   bool
 }
 
+// defaultTimeout is how long one exercise's tests may run.
+const defaultTimeout = 60 * time.Second
+
 func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "how long one exercise's tests may run before the grader kills them")
+	fs.DurationVar(&c.timeout, "timeout", defaultTimeout, "how long one exercise's tests may run before the grader kills them")
 	fs.IntVar(&c.jobs, "jobs", 0, "exercises tested at once (default: the number of CPUs)")
 	fs.BoolVar(&c.noRace, "no-race", false, "build without the race detector (only where cgo is unavailable)")
 	fs.BoolVar(&c.quiet, "q", false, "no progress lines")
@@ -61,9 +65,11 @@ func (c *commonFlags) options(root string, stderr io.Writer) (grader.Options, er
 		return grader.Options{}, errors.New("the Go toolchain is not on PATH: install Go 1.26 or later from https://go.dev/dl/")
 	}
 	opts := grader.Options{Root: root, Timeout: c.timeout, Jobs: c.jobs, Race: !c.noRace}
-	if opts.Race && !cgoEnabled() {
-		fmt.Fprintln(stderr, "course: warning: cgo is disabled here, so the race detector cannot run; grading without -race (install a C compiler to get it back)")
-		opts.Race = false
+	if c.noRace {
+		opts.NoRace = "you asked for --no-race"
+	} else if why, fix := raceUnavailable(); why != "" {
+		fmt.Fprintf(stderr, "course: warning: %s, so the race detector cannot run: grading WITHOUT -race. %s\n", why, fix)
+		opts.Race, opts.NoRace = false, why
 	}
 	if !c.quiet {
 		opts.Progress = stderr
@@ -71,21 +77,114 @@ func (c *commonFlags) options(root string, stderr io.Writer) (grader.Options, er
 	return opts, nil
 }
 
-func cgoEnabled() bool {
-	out, err := exec.Command("go", "env", "CGO_ENABLED").Output()
-	return err == nil && strings.TrimSpace(string(out)) == "1"
+// raceUnavailable says why `go test -race` cannot work here, and the fix for that cause, or "" when
+// it can. The race detector needs cgo; cgo is off either because CGO_ENABLED=0 was set (in the
+// environment or with `go env -w`) or because the go command found no C compiler.
+func raceUnavailable() (why, fix string) {
+	out, err := exec.Command("go", "env", "CGO_ENABLED", "CC").Output()
+	if err != nil {
+		return "", "" // the build will say what is wrong with the go command
+	}
+	vals := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(vals) < 2 || strings.TrimSpace(vals[0]) == "1" {
+		return "", ""
+	}
+	cc := strings.Fields(vals[1])
+	switch {
+	case os.Getenv("CGO_ENABLED") == "0":
+		return "CGO_ENABLED=0 is set in your environment",
+			"Fix: unset CGO_ENABLED (or run with CGO_ENABLED=1), then grade again."
+	case goEnvChanged("CGO_ENABLED"):
+		return "CGO_ENABLED=0 was set with `go env -w`",
+			"Fix: go env -u CGO_ENABLED, then grade again."
+	case len(cc) == 0 || !onPath(cc[0]):
+		name := "gcc"
+		if len(cc) > 0 {
+			name = cc[0]
+		}
+		return "no C compiler was found (" + name + " is not on PATH)",
+			"Fix: install gcc or clang (Debian/Ubuntu: sudo apt install gcc; Fedora: sudo dnf install gcc; macOS: xcode-select --install; Windows: see https://go.dev/wiki/cgo), then grade again."
+	}
+	return "cgo is off (CGO_ENABLED=0)", "Fix: set CGO_ENABLED=1 and make sure a C compiler is on PATH."
 }
 
-// parseFlags parses args into fs. It reports done when the command should return at once with err:
-// nil after -h (the flag package printed the usage), or exit status 2 for a bad flag (it printed why).
+// goEnvChanged reports whether the go command's setting name differs from its default because of
+// `go env -w` (the environment was checked before).
+func goEnvChanged(name string) bool {
+	out, err := exec.Command("go", "env", "-changed").Output()
+	return err == nil && strings.Contains(string(out), name+"=")
+}
+
+func onPath(cmd string) bool {
+	_, err := exec.LookPath(cmd)
+	return err == nil
+}
+
+// parseFlags parses args into fs, allowing flags after the positional arguments as well as before
+// (`course grade day2_sync -v`); "--" ends the flags. It reports done when the command should return
+// at once with err: nil after -h (the flag package printed the usage), or exit status 2 for a bad
+// flag (it printed why). fs.Args() then holds the positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) (done bool, err error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return true, nil
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return true, nil
+			}
+			return true, &exitError{2, ""}
 		}
-		return true, &exitError{2, ""}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
+	// Leave the positional arguments where fs.Args() finds them.
+	_ = fs.Parse(append([]string{"--"}, pos...))
 	return false, nil
+}
+
+// selectExercises is Manifest.Select with short names: an exercise's last path element
+// ("spawnjoin") stands for the exercise when exactly one has it.
+func selectExercises(m *grader.Manifest, patterns []string) ([]grader.Exercise, error) {
+	resolved := make([]string, len(patterns))
+	for i, p := range patterns {
+		resolved[i] = p
+		if _, err := m.Select([]string{p}); err == nil || strings.ContainsAny(p, "/.") {
+			continue
+		}
+		var ids []string
+		for _, e := range m.Exercises {
+			if path.Base(e.ID) == p {
+				ids = append(ids, e.ID)
+			}
+		}
+		switch len(ids) {
+		case 1:
+			resolved[i] = ids[0]
+		case 0:
+			return nil, fmt.Errorf("no exercise matches %q (try `course list`)", p)
+		default:
+			return nil, fmt.Errorf("%q could be any of %s: name one", p, strings.Join(ids, ", "))
+		}
+	}
+	return m.Select(resolved)
+}
+
+// findExercise is selectExercises for a pattern that must name exactly one exercise.
+func findExercise(m *grader.Manifest, pattern string) (grader.Exercise, error) {
+	sel, err := selectExercises(m, []string{pattern})
+	if err != nil {
+		return grader.Exercise{}, err
+	}
+	if len(sel) != 1 {
+		return grader.Exercise{}, fmt.Errorf("%q matches %d exercises; name one", pattern, len(sel))
+	}
+	return sel[0], nil
 }
 
 // readLimited reads file, refusing one larger than limit bytes.
@@ -106,23 +205,46 @@ func readLimited(file string, limit int64) ([]byte, error) {
 }
 
 // writeReports writes the report's machine-readable forms to the files that are named.
-func writeReports(rep *grader.Report, jsonOut, mdOut, classroom string) error {
+// A file name of "-" means stdout.
+func writeReports(rep *grader.Report, stdout io.Writer, jsonOut, mdOut, classroom string) error {
+	write := func(file string, data []byte) error {
+		if file == "-" {
+			_, err := stdout.Write(data)
+			return err
+		}
+		return os.WriteFile(file, data, 0o644)
+	}
 	if jsonOut != "" {
-		if err := rep.WriteJSON(jsonOut); err != nil {
+		var b strings.Builder
+		if err := rep.EncodeJSON(&b); err != nil {
+			return err
+		}
+		if err := write(jsonOut, []byte(b.String())); err != nil {
 			return err
 		}
 	}
 	if mdOut != "" {
 		var b strings.Builder
 		rep.WriteMarkdown(&b)
-		if err := os.WriteFile(mdOut, []byte(b.String()), 0o644); err != nil {
+		if err := write(mdOut, []byte(b.String())); err != nil {
 			return err
 		}
 	}
 	if classroom != "" {
-		if err := os.WriteFile(classroom, []byte(rep.ClassroomResult()), 0o644); err != nil {
+		if err := write(classroom, []byte(rep.ClassroomResult())); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// toStdout reports whether any of the report files is "-", in which case stdout is the report's
+// and the scorecard goes to stderr.
+func toStdout(files ...string) bool {
+	for _, f := range files {
+		if f == "-" {
+			return true
+		}
+	}
+	return false
 }

@@ -12,8 +12,8 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("student", "", "write the student edition of the course into `DIR` (new or empty)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{2, ""}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	if *dir == "" || fs.NArg() > 0 {
 		return &exitError{2, "usage: course export --student DIR"}

@@ -16,12 +16,12 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	var (
 		c         commonFlags
-		jsonOut   = fs.String("json", "", "also write the course-grade/v1 JSON report to `FILE`")
-		mdOut     = fs.String("markdown", "", "also write a Markdown summary (for a CI job summary) to `FILE`")
+		jsonOut   = fs.String("json", "", "also write the course-grade/v1 JSON report to `FILE` (- for stdout)")
+		mdOut     = fs.String("markdown", "", "also write a Markdown summary (for a CI job summary) to `FILE` (- for stdout)")
 		solutions = fs.Bool("solutions", false, "grade the reference solutions instead of your files (instructors)")
 		mutant    = fs.Int("mutant", 0, "grade the `N`-th mutant of each exercise that has one (instructors)")
 		failUnder = fs.Float64("fail-under", -1, "exit with status 1 when the total is below `POINTS` (for CI)")
-		verbose   = fs.Bool("v", false, "print the output of every test that did not pass")
+		verbose   = fs.Bool("v", false, "print the output of every test that did not pass, in the exercises you started")
 		classroom = fs.String("classroom", "", "also write the result in GitHub Classroom's autograding format (base64) to `FILE`")
 		protect   = fs.String("protect-from", "", "CI: first make every file but the exercise files what it is at git commit `REF` (rewrites the working tree); implies --sandbox")
 		sandbox   = fs.Bool("sandbox", false, "run every test binary in the grading sandbox (bubblewrap) or fail; the default uses it when it works here")
@@ -69,7 +69,7 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	exs, err := m.Select(fs.Args())
+	exs, err := selectExercises(m, fs.Args())
 	if err != nil {
 		return err
 	}
@@ -90,6 +90,8 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case *solutions && *mutant > 0:
 		return &exitError{2, "--solutions and --mutant do not go together"}
+	case (*solutions || *mutant > 0) && m.Edition == grader.StudentEdition:
+		return instructorsOnly("grade --solutions and --mutant")
 	case *solutions:
 		mode = "solutions"
 		if opts.Overlay, err = grader.SolutionOverlay(root, exs); err != nil {
@@ -113,22 +115,29 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rep.Mode = mode
 	rep.Protected = protected
-	rep.WriteText(stdout, m)
+	if mode == "" {
+		saveProgress(root, rep)
+	}
+	text := stdout
+	if toStdout(*jsonOut, *mdOut, *classroom) {
+		text = stderr // stdout is the report's, for a pipe
+	}
+	rep.WriteText(text, m)
 	if mode == "mutant" {
 		// Instructors: which bug each exercise was given, and whether its tests caught it.
-		fmt.Fprintf(stdout, "\nMutant %d of each exercise (its tests must fail; \"pass\" means they miss the bug):\n", *mutant)
+		fmt.Fprintf(text, "\nMutant %d of each exercise (its tests must fail; \"pass\" means they miss the bug):\n", *mutant)
 		for _, e := range rep.Exercises {
 			verdict := "rejected"
 			if e.Status == grader.StatusPass {
 				verdict = "NOT REJECTED"
 			}
-			fmt.Fprintf(stdout, "  %-34s %-12s %s\n", e.ID, verdict, grader.MutantLabel(root, e.ID, *mutant-1))
+			fmt.Fprintf(text, "  %-34s %-12s %s\n", e.ID, verdict, grader.MutantLabel(root, e.ID, *mutant-1))
 		}
 	}
 	if *verbose {
-		writeFailures(stdout, rep)
+		writeFailures(text, rep)
 	}
-	if err := writeReports(rep, *jsonOut, *mdOut, *classroom); err != nil {
+	if err := writeReports(rep, stdout, *jsonOut, *mdOut, *classroom); err != nil {
 		return err
 	}
 	if *failUnder >= 0 && rep.Points < *failUnder {
@@ -137,8 +146,13 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
+// writeFailures prints the output of every test that did not pass, for the exercises that were
+// started: a stub's TODO panics would only bury the output that matters.
 func writeFailures(w io.Writer, rep *grader.Report) {
 	for _, e := range rep.Exercises {
+		if e.Status == grader.StatusNotStarted {
+			continue
+		}
 		if e.BuildOutput != "" {
 			fmt.Fprintf(w, "\n=== %s does not compile:\n%s\n", e.ID, e.BuildOutput)
 		}

@@ -3,8 +3,11 @@
 //	course grade  [flags] [PATTERN...]   run the exercises' tests and print a scorecard
 //	course verify [flags] [PATTERN...]   check the course: solutions pass, stubs and mutants fail
 //	course mutate [flags] [PATTERN...]   generate mutants of the solutions and report the survivors
-//	course list                          list the exercises in order
-//	course hint   EXERCISE [N | --all]   show the N-th hint of an exercise
+//	course watch  [--manual] [EXERCISE]  re-run the current exercise's tests on every save
+//	course list   [PATTERN...]           list the exercises with status, points and topic
+//	course hint   [EXERCISE] [N | --all] show the next (or N-th) hint of an exercise
+//	course solution [--force] EXERCISE   show the reference solution once the exercise passes
+//	course reset  [--yes] EXERCISE       put the original stub back, keeping a backup
 //	course report --raw FILE             re-score an untrusted grade.json (CI, trusted side)
 //	course export --student DIR          write the student edition, without solutions (instructors)
 //	course overlay [--mutant N]          write a go test -overlay file for the solutions (instructors)
@@ -29,8 +32,14 @@ Usage:
   course verify [flags] [PATTERN...]   check the course itself (instructors; what 'make test' runs)
   course mutate [flags] [PATTERN...]   instructors: generated mutants of the solutions, the survivors
                                        as diffs, and the mutation score
-  course list                          list the exercises in course order
-  course hint   EXERCISE [N | --all]   show an exercise's N-th hint (default: the first)
+  course watch  [--manual] [EXERCISE]  work in a loop: the current exercise's tests run on every
+                                       save; keys for hints, next exercise, list, quit
+  course list   [PATTERN...]           every exercise in course order: status, points, topic
+  course hint   [EXERCISE] [N | --all] the next hint of your current exercise (or of EXERCISE),
+                                       or its N-th
+  course solution [--force] EXERCISE   the reference solution, once your exercise passes
+  course reset  [--yes] EXERCISE       put the original stub back (your files are kept in
+                                       .course/backup/)
   course report --raw FILE [--changed-files FILE] [--json F] [--markdown F] [--classroom F]
                                        CI, trusted side: re-score an untrusted grade.json
   course export --student DIR          instructors: write the student edition (no solutions, no
@@ -43,14 +52,15 @@ Usage:
                                        reference solutions (or mutant N) and print its path
 
 A PATTERN selects exercises: a day number ("2"), a day ("day2_sync", "./day2_sync/..."), or an
-exercise ("day2_sync/barrier"). No pattern means the whole course.
+exercise ("day2_sync/barrier", or just "barrier"). No pattern means the whole course. Flags may
+come before or after the patterns; "--json -" writes the report to stdout.
 
 Exit status:
   0  grade: a grade was produced, whatever the score; verify: every exercise checked out
   1  grade: the score is below --fail-under; verify: at least one exercise failed its check
   2  the tool itself could not work (no Go toolchain, unreadable manifest, bad flags)
 
-Run 'course grade -h' or 'course verify -h' for their flags.
+Run 'course COMMAND -h' for a command's flags.
 `
 
 // exitError carries an exit status out of run.
@@ -91,10 +101,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdVerify(ctx, args[1:], stdout, stderr)
 	case "mutate":
 		return cmdMutate(ctx, args[1:], stdout, stderr)
+	case "watch":
+		return cmdWatch(ctx, args[1:], stdout, stderr)
 	case "list":
-		return cmdList(args[1:], stdout)
+		return cmdList(ctx, args[1:], stdout, stderr)
 	case "hint":
-		return cmdHint(args[1:], stdout)
+		return cmdHint(ctx, args[1:], stdout, stderr)
+	case "solution":
+		return cmdSolution(ctx, args[1:], stdout, stderr)
+	case "reset":
+		return cmdReset(args[1:], stdout, stderr)
 	case "overlay":
 		return cmdOverlay(args[1:], stdout, stderr)
 	case "report":

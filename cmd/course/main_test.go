@@ -8,12 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gocourse/week11/internal/grader"
 )
 
 // tinyCourse writes a two-exercise course into a temporary directory and makes it the working
@@ -97,24 +100,116 @@ func TestHintIsProgressive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "Hint 1/3: first hint of todo")
 	assert.NotContains(t, out, "second hint")
-	assert.Contains(t, out, "hint day1_x/todo 2")
+	assert.Contains(t, out, "Still stuck? Hint 2: go run ./cmd/course hint todo")
 
-	out, err = runCLI("hint", "day1_x/todo", "2")
+	out, err = runCLI("hint", "todo")
+	require.NoError(t, err, "a short name names the exercise")
+	assert.Contains(t, out, "Hint 2/3: second hint of todo", "the next hint after the last one shown")
+
+	out, err = runCLI("hint", "day1_x/todo", "1")
 	require.NoError(t, err)
-	assert.Contains(t, out, "Hint 2/3: second hint of todo")
+	assert.Contains(t, out, "Hint 1/3: first hint of todo")
 
-	_, err = runCLI("hint", "--all", "todo")
+	_, err = runCLI("hint", "--all", "nosuch")
 	require.Error(t, err, "a pattern that matches nothing is an error")
 	out, err = runCLI("hint", "--all", "day1_x/todo")
 	require.NoError(t, err)
 	assert.Contains(t, out, "third hint of todo")
 }
 
-func TestListShowsCourseOrder(t *testing.T) {
+func TestHintWithoutExerciseIsTheCurrentOnesNext(t *testing.T) {
 	tinyCourse(t)
-	out, err := runCLI("list")
+	out, err := runCLI("hint")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Finding your current exercise", "with no grade recorded, hint grades first")
+	assert.Contains(t, out, "day1_x/todo: Still to do", "the current exercise is the first that does not pass")
+	assert.Contains(t, out, "Hint 1/3: first hint of todo")
+
+	out, err = runCLI("hint")
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, "Finding your current exercise", "the grade is remembered in .course/state.json")
+	assert.Contains(t, out, "Hint 2/3: second hint of todo", "each call gives the next hint")
+	out, err = runCLI("hint")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Hint 3/3: third hint of todo")
+	assert.Contains(t, out, "That was the last hint")
+	out, err = runCLI("hint")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Hint 3/3: third hint of todo", "the last hint stays the last")
+}
+
+func TestListShowsStatusPointsAndTopicIn80Columns(t *testing.T) {
+	tinyCourse(t)
+	out, err := runCLI("list", "--no-race")
+	require.NoError(t, err, out)
+	assert.Regexp(t, `(?s)day1_x/done.*day1_x/todo`, out, "course order")
+	assert.Regexp(t, `1  day1_x/done\s+pass\s+4/4  Thread creation`, out)
+	assert.Regexp(t, `> +2  day1_x/todo\s+not-started\s+0/6  Thread lifecycle`, out, "the current exercise is marked")
+	for _, line := range strings.Split(out, "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), 80, "every line fits 80 columns: %q", line)
+	}
+}
+
+func TestFlagsAfterPatternsAndJSONToStdout(t *testing.T) {
+	tinyCourse(t)
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"grade", "done", "-q", "--no-race", "--json", "-"}, &stdout, &stderr)
+	require.NoError(t, err, stderr.String())
+	var rep struct {
+		Race      bool `json:"race"`
+		Exercises []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"exercises"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), "with --json -, stdout is the JSON report alone: %s", stdout.String())
+	require.Len(t, rep.Exercises, 1, "the short name selects one exercise, and the flags after it count")
+	assert.Equal(t, "day1_x/done", rep.Exercises[0].ID)
+	assert.False(t, rep.Race, "--no-race is recorded in the report")
+	assert.Contains(t, stderr.String(), "Every selected exercise passes.", "the scorecard goes to stderr")
+	assert.Contains(t, stderr.String(), "Next in the week: day1_x/todo", "a passing selection still names the week's next exercise")
+	assert.Contains(t, stderr.String(), "WITHOUT the race detector")
+}
+
+// TestGradeWithoutRaceDetector grades where the race detector cannot run, for each of the two
+// reasons: the report says which one it is and how to fix it, and never claims a race-free pass.
+func TestGradeWithoutRaceDetector(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("PATH handling differs")
+	}
+	goBin, err := exec.LookPath("go")
 	require.NoError(t, err)
-	assert.Regexp(t, `(?s)day1_x/done.*day1_x/todo`, out)
+	for _, tc := range []struct {
+		name, cgo, path, why, fix string
+	}{
+		{"CGO_ENABLED=0", "0", os.Getenv("PATH"), "CGO_ENABLED=0 is set in your environment", "unset CGO_ENABLED"},
+		{"no C compiler", "", filepath.Dir(goBin), "no C compiler was found", "install gcc or clang"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tinyCourse(t)
+			if tc.cgo == "" {
+				os.Unsetenv("CGO_ENABLED")
+				t.Setenv("CC", "")
+				os.Unsetenv("CC")
+				if _, err := exec.LookPath(filepath.Join(tc.path, "gcc")); err == nil {
+					t.Skip("gcc is in the same directory as go")
+				}
+			} else {
+				t.Setenv("CGO_ENABLED", tc.cgo)
+			}
+			t.Setenv("PATH", tc.path)
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"grade", "-q", "--json", "-"}, &stdout, &stderr)
+			require.NoError(t, err, stderr.String())
+			var rep map[string]any
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
+			assert.Equal(t, false, rep["race"], `the JSON report says "race": false`)
+			assert.Contains(t, stderr.String(), tc.why)
+			assert.Contains(t, stderr.String(), tc.fix)
+			assert.Contains(t, stderr.String(), "Graded WITHOUT the race detector, because "+tc.why, "the scorecard carries the note")
+			assert.NotContains(t, stderr.String(), "no race")
+		})
+	}
 }
 
 func TestGradeScorecardAndReports(t *testing.T) {
@@ -272,6 +367,9 @@ func TestExportRealCourse(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(repo, ".git")); err != nil {
 		t.Skip("not a git checkout of the course")
 	}
+	if m, err := grader.LoadManifest(filepath.Join(repo, grader.ManifestFile)); err != nil || m.Edition == grader.StudentEdition {
+		t.Skip("this is the student edition: it is what the test would export")
+	}
 	t.Chdir(repo)
 	dest := filepath.Join(t.TempDir(), "student")
 	out, err := runCLI("export", "--student", dest)
@@ -306,4 +404,138 @@ func TestExportRealCourse(t *testing.T) {
 	for _, e := range rep.Exercises {
 		assert.Equal(t, "not-started", e.Status, "%s in a fresh student edition", e.ID)
 	}
+
+	// The README says nothing to students about solutions/ and links only to files that are there.
+	readme, err := os.ReadFile(filepath.Join(dest, "README.md"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(readme), "solutions/", "the student README has no instructors' text about solutions/")
+	assert.NotContains(t, string(readme), "<!-- instructors", "the instructors' blocks go, markers and all")
+	for _, md := range []string{"README.md", "day1_threading/README.md", "day2_sync/README.md", "day3_queues/README.md"} {
+		data, err := os.ReadFile(filepath.Join(dest, md))
+		if os.IsNotExist(err) && md != "README.md" {
+			continue
+		}
+		require.NoError(t, err)
+		for _, link := range regexp.MustCompile(`\]\(([^)#\s]+)`).FindAllStringSubmatch(string(data), -1) {
+			if strings.Contains(link[1], "://") || strings.HasPrefix(link[1], "mailto:") {
+				continue
+			}
+			assert.FileExists(t, filepath.Join(dest, filepath.Dir(md), filepath.FromSlash(link[1])), "%s links to %s", md, link[1])
+		}
+	}
+
+	// Committed as a fresh repository, as an instructor publishes it: verify checks that every stub
+	// fails (what make test runs there), and the instructors' commands say what they are.
+	gitCommitAll(t, dest)
+	t.Chdir(dest)
+	out, err = runCLI("verify", "-q")
+	require.NoError(t, err, "verify in the student edition: %s", out)
+	assert.Contains(t, out, "every stub compiles and fails its tests")
+	assert.Regexp(t, `(?m)^ok +day1_threading/spawnjoin +stub 0/\d+$`, out)
+	assert.Regexp(t, `(?m)^\d+ passed, 0 failed$`, out)
+	assert.NotContains(t, out, "not a git repository")
+
+	for _, args := range [][]string{{"solution", "spawnjoin"}, {"grade", "--solutions"}, {"overlay"}} {
+		out, err := runCLI(args...)
+		require.Error(t, err, "course %v in the student edition", args)
+		assert.Contains(t, err.Error(), "instructors' command", "course %v", args)
+		assert.Contains(t, err.Error(), "publish them after the deadline", "course %v", args)
+		assert.NotContains(t, out, "goroutine ", "no stack trace")
+	}
+	cmd = exec.Command("make", "-s", "stress")
+	cmd.Dir = dest
+	combined, err = cmd.CombinedOutput()
+	require.NoError(t, err, "make stress in the student edition: %s", combined)
+	assert.Contains(t, string(combined), "make stress is an instructors' command")
+	assert.NotContains(t, string(combined), "panic")
+
+	// reset finds the stub in the template commit, even after the student committed their own work.
+	file := filepath.Join(dest, "day1_threading", "spawnjoin", "spawnjoin.go")
+	stub, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, []byte("package spawnjoin\n\n// RunAll is mine.\nfunc RunAll[T any](tasks []func() T) []T { return nil }\n"), 0o644))
+	gitCommitAll(t, dest)
+	out, err = runCLI("reset", "--yes", "spawnjoin")
+	require.NoError(t, err, out)
+	data, err = os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, string(stub), string(data), "reset restores the exported stub")
+	assert.Contains(t, out, "Your files are in .course/backup/day1_threading/spawnjoin/")
+}
+
+// gitCommitAll makes dir a git repository with everything in it committed.
+func gitCommitAll(t *testing.T, dir string) {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "course"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+}
+
+const todoSolution = "package todo\n\n// F returns 1.\nfunc F() int { return 1 }\n"
+
+func TestSolutionOnlyAfterThePass(t *testing.T) {
+	root := tinyCourse(t)
+	sol := filepath.Join(root, "solutions", "day1_x", "todo", "todo.go")
+	require.NoError(t, os.MkdirAll(filepath.Dir(sol), 0o755))
+	require.NoError(t, os.WriteFile(sol, []byte(todoSolution), 0o644))
+
+	out, err := runCLI("solution", "todo", "--no-race")
+	require.Error(t, err, "no solution before the exercise passes")
+	assert.Equal(t, 1, exitCode(err))
+	assert.Contains(t, err.Error(), "day1_x/todo does not pass yet (not-started")
+	assert.Contains(t, err.Error(), "solution --force todo")
+	assert.NotContains(t, out, "func F() int { return 1 }")
+
+	out, err = runCLI("solution", "--force", "todo")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Warning: this is the reference solution of day1_x/todo, shown before your own passes")
+	assert.Contains(t, out, "=== solutions/day1_x/todo/todo.go\n"+todoSolution)
+
+	require.NoError(t, os.WriteFile(filepath.Join(root, "day1_x", "todo", "todo.go"), []byte(todoSolution), 0o644))
+	out, err = runCLI("solution", "day1_x/todo", "--no-race")
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, "Warning")
+	assert.Contains(t, out, "=== solutions/day1_x/todo/todo.go\n"+todoSolution)
+	assert.Contains(t, out, "Compare with yours: diff -u day1_x/todo/todo.go solutions/day1_x/todo/todo.go")
+}
+
+func TestResetRestoresTheStubAndKeepsABackup(t *testing.T) {
+	root := tinyCourse(t)
+	gitCommitAll(t, root)
+	file := filepath.Join(root, "day1_x", "todo", "todo.go")
+	stub, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, []byte(todoSolution), 0o644))
+	helper := filepath.Join(root, "day1_x", "todo", "helper.go")
+	require.NoError(t, os.WriteFile(helper, []byte("package todo\n"), 0o644))
+
+	stdin = strings.NewReader("n\n")
+	t.Cleanup(func() { stdin = os.Stdin })
+	out, err := runCLI("reset", "todo")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Reset day1_x/todo to its original stub? Your todo.go, helper.go will be kept in .course/backup/day1_x/todo/")
+	assert.Contains(t, out, "Not reset")
+	data, _ := os.ReadFile(file)
+	assert.Equal(t, todoSolution, string(data), "answering no changes nothing")
+
+	stdin = strings.NewReader("y\n")
+	out, err = runCLI("reset", "todo")
+	require.NoError(t, err, out)
+	data, _ = os.ReadFile(file)
+	assert.Equal(t, string(stub), string(data), "the stub is back")
+	assert.NoFileExists(t, helper, "a file the stub does not have goes to the backup")
+	m := regexp.MustCompile(`Your files are in (\S+)/: todo.go, helper.go`).FindStringSubmatch(out)
+	require.NotNil(t, m, "reset says where the backup is: %s", out)
+	kept, err := os.ReadFile(filepath.Join(root, m[1], "todo.go"))
+	require.NoError(t, err)
+	assert.Equal(t, todoSolution, string(kept), "the backup holds the student's file")
+	assert.FileExists(t, filepath.Join(root, m[1], "helper.go"))
+
+	out, err = runCLI("reset", "--yes", "todo")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "already the original stub")
 }

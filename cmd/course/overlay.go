@@ -17,14 +17,17 @@ func cmdOverlay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("overlay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	mutant := fs.Int("mutant", 0, "swap in the `N`-th mutant of each exercise instead of the solution")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{2, ""}
+	if done, err := parseFlags(fs, args); done {
+		return err
 	}
 	root, m, err := loadCourse()
 	if err != nil {
 		return err
 	}
-	exs, err := m.Select(fs.Args())
+	if m.Edition == grader.StudentEdition {
+		return instructorsOnly("course overlay")
+	}
+	exs, err := selectExercises(m, fs.Args())
 	if err != nil {
 		return err
 	}

@@ -54,12 +54,16 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return errors.New(grader.PlainText(err.Error(), 500))
 	}
-	if err := writeReports(rep, *jsonOut, *mdOut, *classroom); err != nil {
+	if err := writeReports(rep, stdout, *jsonOut, *mdOut, *classroom); err != nil {
 		return err
+	}
+	out := stdout
+	if toStdout(*jsonOut, *mdOut, *classroom) {
+		out = stderr // stdout is the report's, for a pipe
 	}
 	var text strings.Builder
 	rep.WriteText(&text, nil)
-	return writeUntrusted(stdout, text.String())
+	return writeUntrusted(out, text.String())
 }
 
 // writeUntrusted prints text that holds strings from an untrusted report (file names, messages)

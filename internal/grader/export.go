@@ -56,9 +56,12 @@ func Export(root, dir string) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return nil, err
 		}
-		if p == ManifestFile {
+		switch {
+		case p == ManifestFile:
 			err = writeStudentManifest(src, dst)
-		} else {
+		case strings.HasSuffix(p, ".md"):
+			err = writeStudentMarkdown(src, dst, p)
+		default:
 			err = copyFile(src, dst, fi.Mode().Perm())
 		}
 		if err != nil {
@@ -67,6 +70,55 @@ func Export(root, dir string) ([]string, error) {
 		written = append(written, p)
 	}
 	return written, nil
+}
+
+// Markdown between these two lines (each on a line of its own) is for instructors: the student
+// edition leaves it out, so its README says nothing about solutions/ and links to no file it lacks.
+const (
+	instructorsBegin = "<!-- instructors -->"
+	instructorsEnd   = "<!-- /instructors -->"
+)
+
+// writeStudentMarkdown copies a Markdown file without its instructors' blocks.
+func writeStudentMarkdown(src, dst, name string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	out, err := studentMarkdown(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return os.WriteFile(dst, out, 0o644)
+}
+
+// studentMarkdown drops every instructors' block, marker lines included.
+func studentMarkdown(data []byte) ([]byte, error) {
+	var out bytes.Buffer
+	in := false
+	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
+		switch strings.TrimSpace(string(line)) {
+		case instructorsBegin:
+			if in {
+				return nil, fmt.Errorf("line %d: %s inside another instructors' block", i+1, instructorsBegin)
+			}
+			in = true
+			continue
+		case instructorsEnd:
+			if !in {
+				return nil, fmt.Errorf("line %d: %s without %s", i+1, instructorsEnd, instructorsBegin)
+			}
+			in = false
+			continue
+		}
+		if !in {
+			out.Write(line)
+		}
+	}
+	if in {
+		return nil, fmt.Errorf("an instructors' block has no %s", instructorsEnd)
+	}
+	return out.Bytes(), nil
 }
 
 // writeStudentManifest copies the manifest, adding `edition = "student"` before its first table

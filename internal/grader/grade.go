@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -40,7 +41,8 @@ type Options struct {
 	Jobs     int           // test binaries run at once; 0 means GOMAXPROCS
 	Race     bool          // build with the race detector
 	Go       string        // the go command; "" means "go"
-	Progress io.Writer     // if set, one line per exercise as it is graded
+	Progress io.Writer     // if set, one line per exercise as it is graded, and a line while one is slow
+	NoRace   string        // why Race is off, for the report ("" when it is on)
 	// CPU, if set, is the test binary's -test.cpu list (GOMAXPROCS values), e.g. "4". Use one value
 	// per Grade call: with several, every test runs once per value under the same name.
 	CPU string
@@ -98,14 +100,18 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	hb := newHeartbeat(opts.Progress)
+	defer hb.stop()
+	hb.begin("building the test binaries")
 	builds, err := buildAll(ctx, &opts, exs, filepath.Join(tmp, "bin"), overlayFile)
+	hb.end("building the test binaries")
 	if err != nil {
 		return nil, err
 	}
 
-	rep := &Report{Schema: Schema, Exercises: make([]ExerciseResult, len(exs))}
+	rep := &Report{Schema: Schema, Race: opts.Race, NoRace: opts.NoRace, Exercises: make([]ExerciseResult, len(exs))}
 	var wg sync.WaitGroup
-	var mu sync.Mutex // serialises progress lines
+	var mu sync.Mutex // serialises OnResult calls
 	sem := make(chan struct{}, opts.Jobs)
 	for i, e := range exs {
 		sem <- struct{}{} // in course order: with Jobs 1, one exercise after the other
@@ -114,17 +120,17 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 			// The wall time of this package's test runs (the build is batched and not included),
 			// measured here, where the grader starts and waits for the package's own test binary.
 			start := time.Now()
+			hb.begin("testing " + e.ID)
 			res := gradeExercise(ctx, &opts, e, builds[e.ID])
 			res.Seconds = round2(time.Since(start).Seconds())
 			rep.Exercises[i] = res
 			if opts.OnResult != nil {
+				hb.end("testing " + e.ID)
 				mu.Lock()
 				opts.OnResult(res)
 				mu.Unlock()
-			} else if opts.Progress != nil {
-				mu.Lock()
-				fmt.Fprintf(opts.Progress, "  graded %-34s %s\n", e.ID, res.Status)
-				mu.Unlock()
+			} else {
+				hb.endWith("testing "+e.ID, fmt.Sprintf("  graded %-34s %s\n", e.ID, res.Status))
 			}
 		})
 	}
@@ -223,7 +229,24 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 				next = append(next, name)
 			}
 		}
-		if !anyFailed && run.exitCode != 0 {
+		if len(next) == len(remaining) {
+			// No test even started: the binary exits before running tests (os.Exit in init, a
+			// broken TestMain, a crash at start-up), or hangs there (a busy loop at start-up). Not a
+			// failure "after the tests": there were none.
+			why, st := "the test binary exited before running this test", TestNotRun
+			switch txt := strings.TrimSpace(run.pkgOut.String()); {
+			case run.killed:
+				why, st = hungBeforeTests, TestTimeout
+			case txt != "":
+				why += "; it printed:\n" + truncate(txt, 4<<10)
+			default:
+				why += fmt.Sprintf(" (exit status %d; did something call os.Exit?)", run.exitCode)
+			}
+			for _, name := range next {
+				tests[name] = &TestResult{Name: name, Status: st, Output: why}
+			}
+			next = nil
+		} else if !anyFailed && run.exitCode != 0 {
 			afterTests = append(afterTests, packageFailure(run))
 			for _, name := range provisional {
 				tests[name] = &TestResult{Name: name, Status: TestPass}
@@ -234,23 +257,6 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		if opts.FailFast && (anyFailed || run.exitCode != 0) {
 			for _, name := range next {
 				tests[name] = &TestResult{Name: name, Status: TestNotRun, Output: "not run: an earlier test failed (fail-fast)"}
-			}
-			next = nil
-		}
-		if len(next) == len(remaining) {
-			// No test even started: the binary exits before running tests (os.Exit in init, a
-			// broken TestMain, a crash at start-up).
-			why := "the test binary exited before running this test"
-			switch txt := strings.TrimSpace(run.pkgOut.String()); {
-			case run.killed:
-				why = "the test binary hung before running this test (killed at the timeout)"
-			case txt != "":
-				why += "; it printed:\n" + truncate(txt, 4<<10)
-			default:
-				why += fmt.Sprintf(" (exit status %d; did something call os.Exit?)", run.exitCode)
-			}
-			for _, name := range next {
-				tests[name] = &TestResult{Name: name, Status: TestNotRun, Output: why}
 			}
 			next = nil
 		}
@@ -270,7 +276,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 	}
 	res.Passed, res.Total = passed, len(known)
 	res.Points = round2(e.Points * float64(passed) / float64(len(known)))
-	res.Status, res.Reason = verdict(res.Tests, afterTests)
+	res.Status, res.Reason = verdict(inFileOrder(res.Tests, dir), afterTests)
 	if len(afterTests) > 0 {
 		res.Points = 0
 	}
@@ -319,6 +325,9 @@ func verdict(tests []TestResult, afterTests []string) (status, reason string) {
 	}
 	bad := tests[firstBad]
 	reason = bad.Name + ": " + describe(bad)
+	if bad.Output == hungBeforeTests {
+		reason = hungBeforeTests // about the binary, not about one test
+	}
 	switch {
 	case timeouts > 0:
 		return StatusTimeout, reason
@@ -333,6 +342,8 @@ func verdict(tests []TestResult, afterTests []string) (status, reason string) {
 func describe(t TestResult) string {
 	out := t.Output
 	switch {
+	case t.Status == TestTimeout && out == hungBeforeTests:
+		return hungBeforeTests
 	case t.Status == TestTimeout:
 		return "timed out (a hang: deadlock, lost wake-up or an endless loop)"
 	case t.Status == TestNotRun:
@@ -342,6 +353,9 @@ func describe(t TestResult) string {
 	case panicLine(out, "TODO") != "":
 		return "not started: " + panicLine(out, "TODO")
 	case strings.Contains(out, "WARNING: DATA RACE") || strings.Contains(out, "race detected during execution of test"):
+		if where := raceWhere(out); where != "" {
+			return "data race detected: " + where
+		}
 		return "data race detected"
 	case strings.Contains(out, "all goroutines are asleep - deadlock") || strings.Contains(out, "deadlock: "):
 		return "deadlock"
@@ -372,29 +386,49 @@ func packageFailure(run *binaryRun) string {
 	return fmt.Sprintf("the test binary exited with status %d", run.exitCode)
 }
 
-// failureMessage picks the first assertion message out of a failing test's output.
+// failureMessage picks the sentence that says why a failing test failed: testify's "Messages:" (the
+// test's own words for the student) wherever it is, else testify's "Error:" with its expected and
+// actual values, else the first message a t.Error or t.Fatal printed ("    x_test.go:12: message").
 func failureMessage(out string) string {
 	lines := strings.Split(out, "\n")
-	for i, l := range lines {
-		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "Messages:") {
-			return strings.TrimSpace(strings.TrimPrefix(l, "Messages:"))
-		}
-		if strings.HasPrefix(l, "Error:") && i+1 < len(lines) {
-			if m := strings.TrimSpace(strings.TrimPrefix(l, "Error:")); m != "" {
-				return m
-			}
+	for _, l := range lines {
+		if msg, ok := testifyField(l, "Messages:"); ok && msg != "" {
+			return msg
 		}
 	}
-	for _, l := range lines {
-		l = strings.TrimSpace(l)
-		if strings.Contains(l, "_test.go:") {
-			if _, msg, ok := strings.Cut(l, ": "); ok && msg != "" {
-				return msg
+	for i, l := range lines {
+		msg, ok := testifyField(l, "Error:")
+		if !ok || msg == "" {
+			continue
+		}
+		// "Not equal:" and friends go on with "expected: ..." and "actual  : ..." lines.
+		var vals []string
+		for _, next := range lines[i+1 : min(i+3, len(lines))] {
+			v := strings.TrimSpace(next)
+			if strings.HasPrefix(v, "expected") || strings.HasPrefix(v, "actual") {
+				vals = append(vals, strings.Join(strings.Fields(v), " "))
 			}
+		}
+		if len(vals) > 0 {
+			msg = strings.TrimSuffix(msg, ":") + ": " + strings.Join(vals, ", ")
+		}
+		return firstLine(msg)
+	}
+	for _, l := range lines {
+		if m := testingLine.FindStringSubmatch(l); m != nil && strings.TrimSpace(m[1]) != "" {
+			return firstLine(m[1])
 		}
 	}
 	return ""
+}
+
+// testingLine is a message of t.Error, t.Fatal or t.Log: indented, "file.go:line: message".
+var testingLine = regexp.MustCompile(`^\s+[\w.-]+\.go:\d+: (.*)$`)
+
+// testifyField returns the value of a testify failure field ("\tError:      \tNot equal:").
+func testifyField(line, field string) (string, bool) {
+	v, ok := strings.CutPrefix(strings.TrimSpace(line), field)
+	return strings.TrimSpace(v), ok
 }
 
 // panicLine returns the message of the first Go panic in out whose message starts with prefix, or "".

@@ -225,6 +225,50 @@ func TestMain(m *testing.M) {
 
 func TestNothing(t *testing.T) {}
 `,
+	"hangstart/hangstart.go": `package hangstart
+
+// ready is computed before any test runs, by a busy loop that never ends.
+var ready = spin()
+
+func spin() bool {
+	n := 0
+	for {
+		n++
+	}
+}
+
+func Ready() bool { return ready }
+`,
+	"hangstart/hangstart_test.go": `package hangstart
+
+import "testing"
+
+func TestReady(t *testing.T) {
+	if !Ready() {
+		t.Fatal("not ready")
+	}
+}
+`,
+	"order/order.go": `package order
+
+func Value() int { return 0 }
+`,
+	"order/order_test.go": `package order
+
+import "testing"
+
+func TestZ_FirstInTheFile(t *testing.T) {
+	if Value() != 1 {
+		t.Fatalf("Value() = %d, want 1: the first test of the file fails first", Value())
+	}
+}
+
+func TestA_SecondInTheFile(t *testing.T) {
+	if Value() != 2 {
+		t.Fatalf("Value() = %d, want 2", Value())
+	}
+}
+`,
 	"printer/printer.go": `package printer
 
 import "fmt"
@@ -323,6 +367,8 @@ func testGradeBrokenExercises(t *testing.T, sandbox bool) {
 		{"leak", StatusFail, 1, "goroutine leak", map[string]string{"TestStart": TestPass}},
 		{"race", StatusFail, 1, "data race", map[string]string{"TestNothing": TestPass}},
 		{"printer", StatusTimeout, 0, "timed out", map[string]string{"TestChatter": TestTimeout}},
+		{"hangstart", StatusTimeout, 0, "hung before any test ran", map[string]string{"TestReady": TestTimeout}},
+		{"order", StatusFail, 0, "TestZ_FirstInTheFile: Value() = 0, want 1", map[string]string{"TestZ_FirstInTheFile": TestFail, "TestA_SecondInTheFile": TestFail}},
 	}
 	require.Len(t, got, len(tests), "every fixture exercise must be graded")
 	for _, tc := range tests {

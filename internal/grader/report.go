@@ -18,6 +18,10 @@ type Report struct {
 	Points    float64 `json:"points"`
 	MaxPoints float64 `json:"max_points"`
 	Mode      string  `json:"mode,omitempty"` // "", "solutions" or "mutant"
+	// Race says whether the tests ran with the race detector; when they did not, a pass says nothing
+	// about data races, and NoRace says why it was off.
+	Race   bool   `json:"race"`
+	NoRace string `json:"no_race_reason,omitempty"`
 	// Protected lists the files outside the exercise files that differed from the protected commit
 	// (--protect-from) and were restored or removed before grading.
 	Protected []ProtectedChange `json:"protected_changes,omitempty"`
@@ -67,6 +71,25 @@ func (r *Report) WriteJSON(file string) error {
 	return os.WriteFile(file, append(data, '\n'), 0o644)
 }
 
+// EncodeJSON writes the report to w, as WriteJSON writes it to a file.
+func (r *Report) EncodeJSON(w io.Writer) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+// noRaceNote is what the scorecard says when the tests ran without the race detector.
+func (r *Report) noRaceNote() string {
+	why := r.NoRace
+	if why == "" {
+		why = "it was turned off"
+	}
+	return "Graded WITHOUT the race detector, because " + why + ": a pass here means the tests pass, but data races were not checked."
+}
+
 // Next returns the first exercise, in course order, that does not pass yet.
 func (r *Report) Next() (ExerciseResult, bool) {
 	for _, e := range r.Exercises {
@@ -97,6 +120,9 @@ func (r *Report) WriteText(w io.Writer, m *Manifest) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nTotal: %s / %s points, %d of %d exercises passing.\n", num(r.Points), num(r.MaxPoints), r.Passing(), len(r.Exercises))
+	if !r.Race {
+		fmt.Fprintln(w, r.noRaceNote())
+	}
 	if len(r.Protected) > 0 {
 		fmt.Fprintf(w, "\nProtected files changed (graded with the originals):\n")
 		for _, p := range r.Protected {
@@ -113,7 +139,15 @@ func (r *Report) WriteText(w io.Writer, m *Manifest) {
 	}
 	next, ok := r.Next()
 	if !ok {
-		fmt.Fprintln(w, "Every exercise passes. Well done!")
+		if m == nil || len(r.Exercises) >= len(m.Exercises) {
+			fmt.Fprintln(w, "Every exercise passes. Well done!")
+			return
+		}
+		fmt.Fprintln(w, "Every selected exercise passes.")
+		if after, ok := r.nextOutside(m); ok {
+			fmt.Fprintf(w, "\nNext in the week: %s (%s), not graded in this run\n", after.ID, after.Title)
+			fmt.Fprintf(w, "  Grade it:    go run ./cmd/course grade %s\n", after.ID)
+		}
 		return
 	}
 	fmt.Fprintf(w, "\nNext: %s (%s)\n", next.ID, next.Title)
@@ -123,13 +157,47 @@ func (r *Report) WriteText(w io.Writer, m *Manifest) {
 	if next.Status == StatusBuildError && next.BuildOutput != "" {
 		fmt.Fprintf(w, "  Compiler says:\n%s\n", indent(firstLines(buildMessage(next.BuildOutput), 10), "    "))
 	}
-	fmt.Fprintf(w, "  Work on it:  go test -race ./%s/\n", next.ID)
+	race := "-race "
+	if !r.Race {
+		race = "" // it would fail: -race needs cgo
+	}
+	fmt.Fprintf(w, "  Work on it:  go test %s./%s/\n", race, next.ID)
 	if m != nil {
 		if ex, err := m.Find(next.ID); err == nil && len(ex.Hints) > 0 {
 			fmt.Fprintf(w, "  Hint 1/%d:    %s\n", len(ex.Hints), ex.Hints[0])
 			fmt.Fprintf(w, "  More hints:  go run ./cmd/course hint %s 2\n", next.ID)
 		}
 	}
+}
+
+// nextOutside returns the exercise a student goes on to after a selection that passes: the first one
+// of the week, in course order, that follows the selection and was not graded in this run, or else
+// the first one before it.
+func (r *Report) nextOutside(m *Manifest) (Exercise, bool) {
+	graded := map[string]bool{}
+	for _, e := range r.Exercises {
+		graded[e.ID] = true
+	}
+	last := -1
+	for i, e := range m.Exercises {
+		if graded[e.ID] {
+			last = i
+		}
+	}
+	for _, i := range append(seq(last+1, len(m.Exercises)), seq(0, last+1)...) {
+		if e := m.Exercises[i]; !graded[e.ID] {
+			return e, true
+		}
+	}
+	return Exercise{}, false
+}
+
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 // MaxMarkdown keeps the Markdown report within a pull request comment (65,536 characters) and far
@@ -153,6 +221,9 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 func (r *Report) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "## Grade: %s / %s points\n\n", num(r.Points), num(r.MaxPoints))
 	fmt.Fprintf(w, "%d of %d exercises passing.\n", r.Passing(), len(r.Exercises))
+	if !r.Race {
+		fmt.Fprintf(w, "\n**%s**\n", mdEscape(r.noRaceNote()))
+	}
 	day := 0
 	for _, e := range r.Exercises {
 		if e.Day != day {
@@ -241,6 +312,9 @@ func mdEscape(s string) string {
 	r := strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;", "`", "'")
 	return r.Replace(s)
 }
+
+// FormatPoints writes points as the reports do: at most two decimals, no trailing zeros.
+func FormatPoints(x float64) string { return num(x) }
 
 func num(x float64) string {
 	s := fmt.Sprintf("%.2f", x)

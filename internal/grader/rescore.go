@@ -64,7 +64,8 @@ func RescorePR(raw []byte, m *Manifest, root string, changed []string, listed, c
 		got[e.ID] = e
 	}
 
-	out := &Report{Schema: Schema}
+	// Protected changes are rebuilt from the API's file list, never taken from the raw report.
+	out := &Report{Schema: Schema, Race: in.Race, NoRace: clip(in.NoRace, 300)}
 	void := "" // why nothing the untrusted job reported can be believed
 	for _, p := range changed {
 		p = path.Clean(strings.TrimSpace(p))
