@@ -3,6 +3,7 @@ package bank
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -241,8 +242,14 @@ func TestTotalHoldsEveryLockUntilItHasSummed(t *testing.T) {
 // TestWithdrawalsRunShort lines up eight withdrawals of 30 from an account holding 100 behind the
 // account's lock, which the test holds, and lets them all go at once: exactly three may succeed.
 // A check made under the lock but acted on after letting go of it (check, unlock, lock, subtract)
-// lets several see the same balance.
+// lets several see the same balance: the test makes sure they do by switching the account's mutex to
+// its first-come-first-served mode (see handOffInOrder), in which the lock passes from one waiter to
+// the next and each one that unlocks to lock again goes to the back of the line.
 func TestWithdrawalsRunShort(t *testing.T) {
+	// The waiting goroutines must be able to run while another one holds the lock.
+	procs := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(max(2, procs))
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
 	ops := []struct {
 		name string
 		op   func(b *Bank) error
@@ -265,6 +272,9 @@ func TestWithdrawalsRunShort(t *testing.T) {
 					_, waiting := inBank(t)
 					return waiting+len(errs) >= callers
 				}, "%d calls of %s neither returned nor waited for account 0's mutex, which the test holds", callers, tt.name)
+				if len(errs) == 0 {
+					handOffInOrder(t, &b.accounts[0].mu, callers, func() int { return len(errs) })
+				}
 				b.accounts[0].mu.Unlock()
 				ok := 0
 				await(t, func() {
@@ -286,6 +296,25 @@ func TestWithdrawalsRunShort(t *testing.T) {
 			}
 		})
 	}
+}
+
+// handOffInOrder switches mu, which the test holds while waiters goroutines of the test wait for it,
+// to the mutex's starvation mode, in which Unlock hands the lock to the longest waiter and a goroutine
+// that locks again queues behind the others (see the comment in sync.Mutex). A waiter enters that mode
+// when it has waited over a millisecond and is woken but finds the lock taken: so the test holds mu
+// a little longer, unlocks, locks again at once, and waits until the woken waiter is parked again.
+// The mode only changes the order in which the waiters get the lock, which correct code must not
+// depend on; it makes wrong code that lets go of the lock between a check and its action fail every
+// time instead of now and then.
+func handOffInOrder(t *testing.T, mu *sync.Mutex, waiters int, returned func() int) {
+	t.Helper()
+	time.Sleep(2 * time.Millisecond) // not to wait for a goroutine: Go's threshold for starvation mode is 1 ms
+	mu.Unlock()
+	mu.Lock()
+	coursetest.Eventually(t, func() bool {
+		_, waiting := inBank(t)
+		return waiting+returned() >= waiters // one may have got the lock before the test did
+	}, "a goroutine woken while waiting for an account's mutex never waited again while the test held it")
 }
 
 // TestBadIDPanics: an id that is not an account's is a programming error, and every method panics on
