@@ -3,6 +3,7 @@ package bank
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,8 @@ func TestDepositWithdraw(t *testing.T) {
 		{"withdraw everything", 100, func(b *Bank) error { return b.Withdraw(0, 100) }, nil, 0},
 		{"withdraw too much", 100, func(b *Bank) error { return b.Withdraw(0, 101) }, ErrInsufficientFunds, 100},
 		{"deposit zero", 100, func(b *Bank) error { return b.Deposit(0, 0) }, ErrInvalidAmount, 100},
+		{"deposit negative", 100, func(b *Bank) error { return b.Deposit(0, -5) }, ErrInvalidAmount, 100},
+		{"withdraw zero", 100, func(b *Bank) error { return b.Withdraw(0, 0) }, ErrInvalidAmount, 100},
 		{"withdraw negative", 100, func(b *Bank) error { return b.Withdraw(0, -5) }, ErrInvalidAmount, 100},
 	}
 	for _, tt := range tests {
@@ -41,7 +44,7 @@ func TestDepositWithdraw(t *testing.T) {
 		})
 	}
 	t.Run("concurrent deposits and withdrawals", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksBriefly(t)
 		const goroutines, ops = 4, 500
 		b := New(1000)
 		start := make(chan struct{})
@@ -108,7 +111,7 @@ func TestTransfer(t *testing.T) {
 // TestOppositeTransfersDoNotDeadlock forces the interleaving that deadlocks code which locks in
 // argument order: Transfer(0, 1) holds account 0 and wants 1 while Transfer(1, 0) holds 1 and wants 0.
 func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	b := New(100, 100)
 	errs := make(chan error, 2)
 
@@ -129,7 +132,7 @@ func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
 // TestTransferChecksFundsUnderLock runs two transfers of the whole balance at once. Both get past
 // any check made before the locks are held; only a check made while holding them stops the second.
 func TestTransferChecksFundsUnderLock(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	b := New(100, 0)
 	errs := make(chan error, 2)
 
@@ -137,7 +140,10 @@ func TestTransferChecksFundsUnderLock(t *testing.T) {
 	for range 2 {
 		go func() { errs <- b.Transfer(0, 1, 100) }()
 	}
-	waitLockedOut(t, 2, "two Transfer(0, 1, 100) calls never both waited for a mutex while the test held account 1: "+
+	coursetest.Eventually(t, func() bool {
+		_, waiting := inBank(t)
+		return waiting+len(errs) >= 2
+	}, "two Transfer(0, 1, 100) calls neither returned nor waited for a mutex while the test held account 1: "+
 		"does Transfer lock both accounts?")
 	b.accounts[1].mu.Unlock()
 
@@ -161,7 +167,7 @@ func TestTransferChecksFundsUnderLock(t *testing.T) {
 // count money twice: Total has counted account 0 and waits for account 1, which the test holds, when
 // a transfer moves everything from account 0 to account 2, which Total has not counted yet.
 func TestTotalIsASnapshot(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	b := New(100, 0, 0)
 	total := make(chan int64, 1)
 	transferred := make(chan error, 1)
@@ -187,8 +193,165 @@ func TestTotalIsASnapshot(t *testing.T) {
 		"locked the others. Lock every account (in id order) first, then sum, then unlock", sum)
 }
 
+// TestTotalHoldsEveryLockUntilItHasSummed lets a transfer run while Total is halfway through the
+// accounts: Total has counted account 0 and waits for account 2, which the test holds, while
+// Transfer(0, 3, 100) waits for account 3, which the test holds too. The test lets the transfer
+// have account 3 first. A Total that still holds account 0 keeps the transfer waiting; one that let
+// account 0 go (after locking account 1, say) lets it move the money to account 3, which Total has
+// not counted yet: the 100 is counted twice.
+func TestTotalHoldsEveryLockUntilItHasSummed(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	b := New(100, 0, 0, 0)
+	total := make(chan int64, 1)
+	transferred := make(chan error, 1)
+
+	b.accounts[2].mu.Lock()
+	b.accounts[3].mu.Lock()
+	unlocked := [4]bool{}
+	defer func() { // on a failure below, let go of what the test still holds
+		for _, i := range []int{2, 3} {
+			if !unlocked[i] {
+				b.accounts[i].mu.Unlock()
+			}
+		}
+	}()
+	go func() { total <- b.Total() }()
+	waitLockedOut(t, 1, "Total never waited for account 2's mutex, which the test holds: does Total lock every account?")
+	go func() { transferred <- b.Transfer(0, 3, 100) }()
+	waitLockedOut(t, 2, "Transfer(0, 3, 100) never waited for a mutex while Total waited for account 2")
+	b.accounts[3].mu.Unlock()
+	unlocked[3] = true
+	// A transfer that waited for account 3 now runs to the end; one that waits for account 0 (held by
+	// a correct Total) stays where it is.
+	coursetest.Eventually(t, func() bool {
+		_, waiting := inBank(t)
+		return len(transferred) > 0 || waiting == 2
+	}, "Transfer(0, 3, 100) neither finished nor waited for a mutex")
+	b.accounts[2].mu.Unlock()
+	unlocked[2] = true
+
+	var sum int64
+	var err error
+	await(t, func() { sum, err = <-total, <-transferred }, "Total and Transfer(0, 3, 100), run at the same time, never finished")
+	require.NoError(t, err, "Transfer(0, 3, 100) from an account holding 100")
+	assert.EqualValues(t, 100, sum, "Total() returned %d while Transfer(0, 3, 100) ran, starting from [100 0 0 0]; want 100. "+
+		"Total let go of account 0 before it had counted account 3, so the transfer moved money it had counted into "+
+		"an account it had not. Hold every account's lock until the sum is done, then unlock them all", sum)
+}
+
+// TestWithdrawalsRunShort lines up eight withdrawals of 30 from an account holding 100 behind the
+// account's lock, which the test holds, and lets them all go at once: exactly three may succeed.
+// A check made under the lock but acted on after letting go of it (check, unlock, lock, subtract)
+// lets several see the same balance: the test makes sure they do by switching the account's mutex to
+// its first-come-first-served mode (see handOffInOrder), in which the lock passes from one waiter to
+// the next and each one that unlocks to lock again goes to the back of the line.
+func TestWithdrawalsRunShort(t *testing.T) {
+	// The waiting goroutines must be able to run while another one holds the lock.
+	procs := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(max(2, procs))
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
+	ops := []struct {
+		name string
+		op   func(b *Bank) error
+	}{
+		{"Withdraw(0, 30)", func(b *Bank) error { return b.Withdraw(0, 30) }},
+		{"Transfer(0, 1, 30)", func(b *Bank) error { return b.Transfer(0, 1, 30) }},
+	}
+	const callers, rounds = 8, 5
+	for _, tt := range ops {
+		t.Run(tt.name, func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			for round := range rounds {
+				b := New(100, 0)
+				errs := make(chan error, callers)
+				b.accounts[0].mu.Lock()
+				for range callers {
+					go func() { errs <- tt.op(b) }()
+				}
+				coursetest.Eventually(t, func() bool {
+					_, waiting := inBank(t)
+					return waiting+len(errs) >= callers
+				}, "%d calls of %s neither returned nor waited for account 0's mutex, which the test holds", callers, tt.name)
+				if len(errs) == 0 {
+					handOffInOrder(t, &b.accounts[0].mu, callers, func() int { return len(errs) })
+				}
+				b.accounts[0].mu.Unlock()
+				ok := 0
+				await(t, func() {
+					for range callers {
+						err := <-errs
+						if err == nil {
+							ok++
+						} else if !errors.Is(err, ErrInsufficientFunds) {
+							t.Errorf("%s = %v, want nil or ErrInsufficientFunds", tt.name, err)
+						}
+					}
+				}, "%d calls of %s at once never all returned", callers, tt.name)
+				if ok != 3 || b.Balance(0) != 10 {
+					t.Fatalf("round %d: %d calls of %s at once on an account holding 100: %d succeeded and the balance is "+
+						"%d; want 3 and 10. Check the balance and take the money in one critical section: a check "+
+						"made before the lock, or under a lock you let go of before subtracting, lets several "+
+						"callers see the same money", round+1, callers, tt.name, ok, b.Balance(0))
+				}
+			}
+		})
+	}
+}
+
+// handOffInOrder switches mu, which the test holds while waiters goroutines of the test wait for it,
+// to the mutex's starvation mode, in which Unlock hands the lock to the longest waiter and a goroutine
+// that locks again queues behind the others (see the comment in sync.Mutex). A waiter enters that mode
+// when it has waited over a millisecond and is woken but finds the lock taken: so the test holds mu
+// a little longer, unlocks, locks again at once, and waits until the woken waiter is parked again.
+// The mode only changes the order in which the waiters get the lock, which correct code must not
+// depend on; it makes wrong code that lets go of the lock between a check and its action fail every
+// time instead of now and then.
+func handOffInOrder(t *testing.T, mu *sync.Mutex, waiters int, returned func() int) {
+	t.Helper()
+	time.Sleep(2 * time.Millisecond) // not to wait for a goroutine: Go's threshold for starvation mode is 1 ms
+	mu.Unlock()
+	mu.Lock()
+	coursetest.Eventually(t, func() bool {
+		_, waiting := inBank(t)
+		return waiting+returned() >= waiters // one may have got the lock before the test did
+	}, "a goroutine woken while waiting for an account's mutex never waited again while the test held it")
+}
+
+// TestBadIDPanics: an id that is not an account's is a programming error, and every method panics on
+// it, changing nothing.
+func TestBadIDPanics(t *testing.T) {
+	calls := []struct {
+		name string
+		call func(b *Bank)
+	}{
+		{"Balance(2)", func(b *Bank) { b.Balance(2) }},
+		{"Balance(-1)", func(b *Bank) { b.Balance(-1) }},
+		{"Deposit(2, 10)", func(b *Bank) { _ = b.Deposit(2, 10) }},
+		{"Withdraw(-1, 10)", func(b *Bank) { _ = b.Withdraw(-1, 10) }},
+		{"Transfer(0, 2, 10)", func(b *Bank) { _ = b.Transfer(0, 2, 10) }},
+		{"Transfer(2, 0, 10)", func(b *Bank) { _ = b.Transfer(2, 0, 10) }},
+		{"Transfer(-1, 1, 10)", func(b *Bank) { _ = b.Transfer(-1, 1, 10) }},
+	}
+	for _, tt := range calls {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(100, 50)
+			var r any
+			await(t, func() {
+				defer func() { r = recover() }()
+				tt.call(b)
+			}, "%s on a bank with accounts 0 and 1 never returned", tt.name)
+			assert.NotNil(t, r, "%s on a bank with accounts 0 and 1 must panic: an id that is not an account's is a "+
+				"programming error (indexing b.accounts does that for you; don't turn it into a zero or an error)", tt.name)
+			var got []int64
+			await(t, func() { got = []int64{b.Balance(0), b.Balance(1)} },
+				"Balance never returned after %s panicked: did it panic while holding a lock? Look the accounts up before locking", tt.name)
+			assert.Equal(t, []int64{100, 50}, got, "balances after %s panicked: nothing may change", tt.name)
+		})
+	}
+}
+
 func TestConcurrentTransfersConserveTotal(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	const accounts, workers, transfers, initial = 4, 6, 1500, 1000
 	balances := make([]int64, accounts)
 	for i := range balances {

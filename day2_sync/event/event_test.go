@@ -19,8 +19,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestSetWakesEveryWaiter(t *testing.T) {
 	for _, waiters := range []int{1, 3, 10} {
 		t.Run(fmt.Sprintf("%d waiters", waiters), func(t *testing.T) {
-			coursetest.CheckLeaks(t)
-			coursetest.Bubble(t, "Wait calls were left blocked after Set: Set must wake every waiter", func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			coursetest.BubbleWatchingLocks(t, "Wait calls were left blocked after Set: Set must wake every waiter", func(t *testing.T) {
 				e := New()
 				require.False(t, e.IsSet(), "a new Event is not set")
 				ctx, cancel := context.WithCancel(context.Background())
@@ -54,8 +54,8 @@ func TestSetWakesEveryWaiter(t *testing.T) {
 // woke them: they must return, not look at the event again and go back to sleep because it is clear.
 func TestSetThenClearWakesEveryWaiter(t *testing.T) {
 	const waiters = 3
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "Wait calls were left blocked after Set", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "Wait calls were left blocked after Set", func(t *testing.T) {
 		e := New()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel() // on failure, free the waiters Set did not wake
@@ -87,8 +87,8 @@ func TestSetThenClearWakesEveryWaiter(t *testing.T) {
 }
 
 func TestSetIsIdempotent(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "Wait blocked on an event that is set", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "Wait blocked on an event that is set", func(t *testing.T) {
 		e := New()
 		e.Set()
 		func() {
@@ -110,8 +110,8 @@ func TestSetIsIdempotent(t *testing.T) {
 }
 
 func TestClearMakesWaitBlockAgain(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "Wait calls were left blocked", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "Wait calls were left blocked", func(t *testing.T) {
 		e := New()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel() // on failure, free any waiter left behind
@@ -164,8 +164,8 @@ func TestWaitHonorsContext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			coursetest.CheckLeaks(t)
-			coursetest.Bubble(t, "Wait stayed blocked after its context was done: select on ctx.Done() too", func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			coursetest.BubbleWatchingLocks(t, "Wait stayed blocked after its context was done: select on ctx.Done() too", func(t *testing.T) {
 				e := New()
 				if tt.set {
 					e.Set()
@@ -196,7 +196,7 @@ func TestWaitHonorsContext(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	const goroutines, rounds = 8, 300
 	e := New()
 	start := make(chan struct{})

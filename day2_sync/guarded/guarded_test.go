@@ -16,7 +16,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestCounterCountsEveryInc(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	const goroutines, perGoroutine = 8, 1000
 	var c Counter
 	start := make(chan struct{})
@@ -30,14 +30,14 @@ func TestCounterCountsEveryInc(t *testing.T) {
 		})
 	}
 	close(start)
-	coursetest.Within(t, wg.Wait, "%d goroutines calling Inc never finished: does Inc forget to Unlock?", goroutines)
+	await(t, wg.Wait, "%d goroutines calling Inc never finished: does Inc forget to Unlock?", goroutines)
 	require.Equal(t, goroutines*perGoroutine, c.Value(),
 		"%d goroutines each called Inc %d times: every increment must count. A lost update means "+
 			"Inc read and wrote n without holding the mutex", goroutines, perGoroutine)
 }
 
 func TestCounterValueWhileIncrementing(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	const writers, readers, perGoroutine = 4, 4, 500
 	var c Counter
 	start := make(chan struct{})
@@ -66,7 +66,7 @@ func TestCounterValueWhileIncrementing(t *testing.T) {
 		})
 	}
 	close(start)
-	coursetest.Within(t, wg.Wait, "Inc and Value called at once never finished: is a lock not released?")
+	await(t, wg.Wait, "Inc and Value called at once never finished: is a lock not released?")
 	close(errs)
 	for e := range errs {
 		t.Error(e)
@@ -104,7 +104,7 @@ func TestCacheGetSetLen(t *testing.T) {
 }
 
 func TestCacheConcurrentReadersAndWriters(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	const writers, readers, keys = 4, 4, 200
 	c := NewCache[int, int]()
 	start := make(chan struct{})
@@ -134,7 +134,7 @@ func TestCacheConcurrentReadersAndWriters(t *testing.T) {
 		})
 	}
 	close(start)
-	coursetest.Within(t, wg.Wait, "Get, Set and Len called at once never finished: is a lock not released?")
+	await(t, wg.Wait, "Get, Set and Len called at once never finished: is a lock not released?")
 	close(errs)
 	for e := range errs {
 		t.Error(e)
@@ -145,7 +145,7 @@ func TestCacheConcurrentReadersAndWriters(t *testing.T) {
 }
 
 func TestGetOrComputeRunsOncePerKey(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	const callers = 8
 	c := NewCache[string, int]()
 	var calls atomic.Int32
@@ -172,7 +172,7 @@ func TestGetOrComputeRunsOncePerKey(t *testing.T) {
 	waitParked(t, ").GetOrCompute(", callers,
 		"%d goroutines called GetOrCompute at once but they never all waited inside it", callers)
 	close(release)
-	coursetest.Within(t, wg.Wait, "GetOrCompute never returned after compute finished: do you Unlock on every path?")
+	await(t, wg.Wait, "GetOrCompute never returned after compute finished: do you Unlock on every path?")
 	close(results)
 	require.EqualValues(t, 1, calls.Load(),
 		"compute ran %d times for one key while %d goroutines called GetOrCompute(\"gopher\") at once, all of them "+
@@ -183,7 +183,7 @@ func TestGetOrComputeRunsOncePerKey(t *testing.T) {
 		assert.Equal(t, len("gopher"), got, "every caller gets the computed value")
 	}
 
-	coursetest.Within(t, func() { c.GetOrCompute("gopher", compute) }, "GetOrCompute on a stored key never returned")
+	await(t, func() { c.GetOrCompute("gopher", compute) }, "GetOrCompute on a stored key never returned")
 	assert.EqualValues(t, 1, calls.Load(), "GetOrCompute on a key that is already stored must not compute it again")
 }
 
@@ -192,7 +192,7 @@ func TestGetOrComputeKeys(t *testing.T) {
 		c := NewCache[string, int]()
 		c.Set("a", 7)
 		var got int
-		coursetest.Within(t, func() {
+		await(t, func() {
 			got = c.GetOrCompute("a", func(string) int { t.Error("compute called for a key that was Set"); return 0 })
 		}, "GetOrCompute on a stored key never returned: does it take a lock it already holds?")
 		assert.Equal(t, 7, got, "GetOrCompute returns the stored value")
@@ -200,7 +200,7 @@ func TestGetOrComputeKeys(t *testing.T) {
 	t.Run("missing key is stored", func(t *testing.T) {
 		c := NewCache[string, int]()
 		var got int
-		coursetest.Within(t, func() { got = c.GetOrCompute("abc", func(k string) int { return len(k) }) },
+		await(t, func() { got = c.GetOrCompute("abc", func(k string) int { return len(k) }) },
 			"GetOrCompute on a missing key never returned: RWMutex is not reentrant — calling Get or Lock "+
 				"again while you hold the lock blocks forever")
 		assert.Equal(t, 3, got, "GetOrCompute returns what compute returned")
@@ -208,7 +208,7 @@ func TestGetOrComputeKeys(t *testing.T) {
 		assert.True(t, ok && v == 3, "after GetOrCompute, Get finds the computed value (got %d, %v)", v, ok)
 	})
 	t.Run("many keys at once", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksBriefly(t)
 		const goroutines, keys = 8, 100
 		c := NewCache[int, int]()
 		var calls [keys]atomic.Int32
@@ -227,7 +227,7 @@ func TestGetOrComputeKeys(t *testing.T) {
 			})
 		}
 		close(start)
-		coursetest.Within(t, wg.Wait, "GetOrCompute for many keys at once never finished")
+		await(t, wg.Wait, "GetOrCompute for many keys at once never finished")
 		for k := range keys {
 			assert.EqualValues(t, 1, calls[k].Load(), "compute calls for key %d (want exactly one per key)", k)
 		}
@@ -251,7 +251,7 @@ func TestReadersShareTheLock(t *testing.T) {
 	}
 	for _, tt := range reads {
 		t.Run(tt.name, func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksBriefly(t)
 			c := NewCache[string, int]()
 			c.Set("a", 1)
 			c.mu.RLock() // the test is a reader
@@ -266,12 +266,121 @@ func TestReadersShareTheLock(t *testing.T) {
 			}
 			c.mu.RUnlock()
 			var r any
-			coursetest.Within(t, func() { r = <-done }, "%s never returned after the test released the read lock", tt.name)
+			await(t, func() { r = <-done }, "%s never returned after the test released the read lock", tt.name)
 			if r != nil {
 				panic(r) // re-raise on the test goroutine so the report names the test
 			}
 		})
 	}
+}
+
+// TestReadsRaceWithWrites runs each read alone in a goroutine of its own, beside a goroutine that
+// writes. The reader takes no other lock on the way, so nothing orders its reads after the writes
+// unless the read itself takes the lock, and the race detector reports an unguarded read on every run.
+func TestReadsRaceWithWrites(t *testing.T) {
+	const rounds = 300
+	reads := []struct {
+		name  string
+		write func(c *Cache[int, int], cnt *Counter, i int)
+		read  func(c *Cache[int, int], cnt *Counter, i int)
+	}{
+		{"Counter.Value beside Inc", func(_ *Cache[int, int], cnt *Counter, _ int) { cnt.Inc() },
+			func(_ *Cache[int, int], cnt *Counter, _ int) { cnt.Value() }},
+		{"Get beside Set", func(c *Cache[int, int], _ *Counter, i int) { c.Set(i, i) },
+			func(c *Cache[int, int], _ *Counter, i int) { c.Get(i) }},
+		{"Len beside Set", func(c *Cache[int, int], _ *Counter, i int) { c.Set(i, i) },
+			func(c *Cache[int, int], _ *Counter, _ int) { c.Len() }},
+		{"GetOrCompute of a stored key beside Set", func(c *Cache[int, int], _ *Counter, i int) { c.Set(i, i) },
+			func(c *Cache[int, int], _ *Counter, _ int) { c.GetOrCompute(-1, func(int) int { return -1 }) }},
+	}
+	for _, tt := range reads {
+		t.Run(tt.name, func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			c := NewCache[int, int]()
+			c.Set(-1, -1)
+			var cnt Counter
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				<-start
+				for i := range rounds {
+					tt.write(c, &cnt, i)
+				}
+			})
+			wg.Go(func() {
+				<-start
+				for i := range rounds {
+					tt.read(c, &cnt, i)
+				}
+			})
+			close(start)
+			await(t, wg.Wait, "%s never finished: is a lock not released?", tt.name)
+			// If the race detector reported a race above: this read must take the lock (RLock for the
+			// cache, Lock for the counter), because a write can happen at the same moment.
+		})
+	}
+}
+
+// TestGetOrComputeStoresBeforeUnlocking puts a reader in line for the cache's lock while
+// GetOrCompute computes a missing key under the write lock. An RWMutex lets waiting readers in the
+// moment the writer unlocks, before any other writer: so the reader sees whatever GetOrCompute left
+// behind when it unlocked. If the value is not stored by then, another caller can take the lock in
+// that moment, miss again and compute the key a second time.
+func TestGetOrComputeStoresBeforeUnlocking(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	c := NewCache[string, int]()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var returned atomic.Bool
+	got := make(chan int, 1)
+	go func() {
+		got <- c.GetOrCompute("k", func(k string) int {
+			close(entered)
+			<-release
+			returned.Store(true)
+			return 42
+		})
+	}()
+	await(t, func() { <-entered }, "GetOrCompute(\"k\") on an empty cache never called compute")
+	seen := make(chan [2]bool, 1) // {value stored, compute had returned}
+	go probeAfterCompute(c, "k", &returned, seen)
+	// With the write lock held during compute the probe waits for it; a solution that computes
+	// outside the cache's lock lets it through at once, which tells nothing but is allowed.
+	coursetest.Eventually(t, func() bool { return len(seen) > 0 || parked("guarded.probeAfterCompute") > 0 },
+		"a reader that started while compute ran neither finished nor waited for the lock")
+	close(release)
+	var v int
+	await(t, func() { v = <-got }, "GetOrCompute never returned after compute finished: do you Unlock on every path?")
+	assert.Equal(t, 42, v, "GetOrCompute returns what compute returned")
+	var s [2]bool
+	await(t, func() { s = <-seen }, "a reader waiting for the cache's lock never got it after GetOrCompute returned")
+	if s[1] && !s[0] {
+		t.Errorf("GetOrCompute let go of the write lock before it had stored the value compute returned: a reader " +
+			"waiting for the lock got in and found the key still missing. Another GetOrCompute caller could " +
+			"get in the same way and compute the key again. Store the value before you Unlock (with defer Unlock, " +
+			"write c.m[key] = v; do not call Set after unlocking)")
+	}
+}
+
+// probeAfterCompute read-locks c, looks key up, and sends whether it was stored and whether compute
+// had returned by then. TestGetOrComputeStoresBeforeUnlocking finds it by name in the stack dump.
+func probeAfterCompute(c *Cache[string, int], key string, returned *atomic.Bool, seen chan<- [2]bool) {
+	c.mu.RLock()
+	_, ok := c.m[key]
+	r := returned.Load()
+	c.mu.RUnlock()
+	seen <- [2]bool{ok, r}
+}
+
+// await is coursetest.WithinUnlessDeadlocked for this test's goroutines inside a Counter or Cache
+// method: it reports a deadlock at once instead of after the guard's patience.
+func await(t *testing.T, fn func(), format string, args ...any) {
+	t.Helper()
+	test, _, _ := strings.Cut(t.Name(), "/")
+	mine := "guarded." + test + "."
+	coursetest.WithinUnlessDeadlocked(t, func(g coursetest.Goroutine) bool {
+		return strings.Contains(g.Stack, mine) &&
+			(strings.Contains(g.Stack, "guarded.(*Cache[") || strings.Contains(g.Stack, "guarded.(*Counter)"))
+	}, fn, format, args...)
 }
 
 // readBesideAReader runs read, then sends what it panicked with (nil if it returned) on done.

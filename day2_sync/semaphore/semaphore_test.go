@@ -21,8 +21,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestAcquireAdmitsExactlyN(t *testing.T) {
 	for _, n := range []int{1, 3} {
 		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
-			coursetest.CheckLeaks(t)
-			coursetest.Bubble(t, "Acquire/Release left goroutines blocked for good: is a permit lost?", func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			coursetest.BubbleWatchingLocks(t, "Acquire/Release left goroutines blocked for good: is a permit lost?", func(t *testing.T) {
 				s := New(n)
 				var inside coursetest.HighWater
 				var acquired atomic.Int32
@@ -54,8 +54,8 @@ func TestAcquireAdmitsExactlyN(t *testing.T) {
 }
 
 func TestTryAcquire(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "a goroutine was left blocked: TryAcquire must never wait", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "a goroutine was left blocked: TryAcquire must never wait", func(t *testing.T) {
 		s := New(2)
 		require.True(t, tryAcquire(t, s), "TryAcquire on New(2) with 2 free permits")
 		require.True(t, tryAcquire(t, s), "TryAcquire with 1 free permit")
@@ -196,8 +196,8 @@ func TestAcquireHonorsContext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			coursetest.CheckLeaks(t)
-			coursetest.Bubble(t, "Acquire stayed blocked after its context was done: select on ctx.Done() too", func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			coursetest.BubbleWatchingLocks(t, "Acquire stayed blocked after its context was done: select on ctx.Done() too", func(t *testing.T) {
 				s := New(1)
 				require.True(t, s.TryAcquire(), "TryAcquire on New(1)")
 				ctx, cancel := tt.ctx()
@@ -233,8 +233,8 @@ func TestAcquireHonorsContext(t *testing.T) {
 		})
 	}
 	t.Run("cancelled as Release hands it the permit", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
-		coursetest.Bubble(t, "Acquire calls were left blocked for good: a permit was lost", func(t *testing.T) {
+		coursetest.CheckLeaksBriefly(t)
+		coursetest.BubbleWatchingLocks(t, "Acquire calls were left blocked for good: a permit was lost", func(t *testing.T) {
 			s := New(1)
 			// The first waiter must not run between cancel and Release. It almost never does; 20 rounds make sure.
 			for round := range 20 {
@@ -268,8 +268,8 @@ func TestAcquireHonorsContext(t *testing.T) {
 		})
 	})
 	t.Run("gives up after the waiters ahead were served", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
-		coursetest.Bubble(t, "Acquire calls were left blocked for good: did a cancelled Acquire take another waiter "+
+		coursetest.CheckLeaksBriefly(t)
+		coursetest.BubbleWatchingLocks(t, "Acquire calls were left blocked for good: did a cancelled Acquire take another waiter "+
 			"out of the queue?", func(t *testing.T) {
 			s := New(1)
 			require.True(t, s.TryAcquire(), "TryAcquire on New(1)")
@@ -322,8 +322,8 @@ func TestWaitersServedInOrder(t *testing.T) {
 }
 
 func testFIFO(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "waiters were left blocked for good: is a permit lost?", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "waiters were left blocked for good: is a permit lost?", func(t *testing.T) {
 		const waiters = 6
 		s := New(1)
 		require.True(t, s.TryAcquire(), "TryAcquire on New(1)")
@@ -358,8 +358,8 @@ func testFIFO(t *testing.T) {
 // has run. The permit is the waiter's already: a semaphore that frees it and lets the woken waiter
 // take it back lets whoever is quicker overtake the waiter.
 func testHandOff(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "a goroutine was left blocked for good: is a permit lost?", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "a goroutine was left blocked for good: is a permit lost?", func(t *testing.T) {
 		s := New(1)
 		require.True(t, s.TryAcquire(), "TryAcquire on New(1)")
 		// The woken waiter must not run before the calls below. It almost never does; 20 rounds make sure.
@@ -395,9 +395,9 @@ func testHandOff(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksBriefly(t)
 	// The goroutines run truly in parallel inside the bubble; it only adds deadlock detection.
-	coursetest.Bubble(t, "Acquire calls were left blocked for good: a permit was lost (does a cancelled Acquire "+
+	coursetest.BubbleWatchingLocks(t, "Acquire calls were left blocked for good: a permit was lost (does a cancelled Acquire "+
 		"keep a permit that Release handed it, or stay in the queue?)", func(t *testing.T) {
 		const n, goroutines, rounds = 3, 8, 300
 		s := New(n)
