@@ -2,6 +2,7 @@ package blockingqueue
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -318,7 +319,118 @@ func TestManyProducersAndConsumers(t *testing.T) {
 				assert.Zero(t, outOfOrder.Load(),
 					"with one consumer, each producer's items must arrive in the order it put them (FIFO)")
 			}
-			require.NoError(t, q.Join(ctx), "Join after everything was done must return at once")
+			coursetest.Within(t, func() {
+				require.NoError(t, q.Join(ctx), "Join after everything was done must return at once")
+			}, "every item was put, taken and marked done, yet Join waited: when the count is zero, Join must "+
+				"return at once (is the channel Join waits on the one that was closed when the count reached zero?)")
 		})
 	}
+}
+
+func TestTryGetRacesForTheLastItem(t *testing.T) {
+	coursetest.Procs(t, 4) // the TryGets must really run at the same time, on any machine
+	coursetest.Bubble(t, "TryGet waited: TryGet must never wait. Checking Len() and then receiving is two steps: "+
+		"another TryGet can take the item in between. Use a select with a default case", func(t *testing.T) {
+		const rounds, racers = 500, 4
+		q := New[int](1)
+		ctx := context.Background()
+		for r := range rounds {
+			require.NoError(t, q.Put(ctx, r))
+			var ready, returned, got atomic.Int64
+			for range racers {
+				go func() {
+					defer returned.Add(1)
+					// Spin until every racer is here, so that they call TryGet together.
+					for ready.Add(1); ready.Load() < racers; {
+						runtime.Gosched()
+					}
+					if _, ok := q.TryGet(); ok {
+						got.Add(1)
+					}
+				}()
+			}
+			synctest.Wait() // every racer has returned, or is blocked for good
+			if n := returned.Load(); n != racers {
+				for range racers - n {
+					_ = q.Put(ctx, -1) // let the stuck TryGets finish
+				}
+				synctest.Wait()
+				t.Fatalf("round %d: %d TryGets raced for the last item and %d of them are still waiting: TryGet must "+
+					"never wait. Checking Len() and then receiving is two steps: another TryGet can take the item in "+
+					"between. Use a select with a default case", r+1, racers, racers-n)
+			}
+			require.Equal(t, int64(1), got.Load(), "round %d: %d TryGets raced for one item", r+1, racers)
+			q.TaskDone()
+		}
+	})
+}
+
+func TestEndedContextLosesNothing(t *testing.T) {
+	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+		q := New[int](3)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+
+		// Put with an ended context on a queue with room: it may add the item or refuse it, but a refused
+		// item must leave neither an item nor a task behind.
+		added := 0
+		for i := range 3 {
+			if err := q.Put(ctx, i); err != nil {
+				require.ErrorIs(t, err, context.Canceled, "Put must return ctx.Err() when its context has ended")
+				require.NoError(t, q.Put(context.Background(), i))
+			} else {
+				added++
+			}
+			require.Equal(t, i+1, q.Len(), "Len after %d items went in", i+1)
+		}
+
+		// Get with an ended context on a queue with items: it may take the front item or refuse, but an
+		// item it refuses must stay in the queue.
+		for want := range 3 {
+			before := q.Len()
+			v, err := q.Get(ctx)
+			if err != nil {
+				require.ErrorIs(t, err, context.Canceled, "Get must return ctx.Err() when its context has ended")
+				require.Equal(t, before, q.Len(), "Get returned ctx.Err() but took item %d out of the queue: that item "+
+					"is lost, nobody got it. If you received an item, return it", want)
+				v, err = q.Get(context.Background())
+				require.NoError(t, err)
+			}
+			require.Equal(t, want, v, "items must come out in the order they were put (FIFO)")
+			q.TaskDone()
+		}
+		jctx, jcancel := context.WithTimeout(context.Background(), time.Second)
+		defer jcancel()
+		require.NoError(t, q.Join(jctx), "3 items went in and 3 were marked done, yet Join waited: a Put that "+
+			"refused its item (ended context) must not leave a task behind")
+	})
+}
+
+func TestPutThatGivesUpOnAnIdleQueue(t *testing.T) {
+	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+		// TaskDone counts tasks, not items: here the only item is marked done while it is still queued,
+		// so the queue is full and has no unfinished task at all.
+		ctx := context.Background()
+		q := New[int](1)
+		require.NoError(t, q.Put(ctx, 1))
+		q.TaskDone()
+
+		joined := make(chan error, 1)
+		putCtx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		putErr := make(chan error, 1)
+		go func() { putErr <- q.Put(putCtx, 2) }() // waits: the queue is full
+		synctest.Wait()
+		go func() { joined <- q.Join(ctx) }() // waits for the waiting Put's item, or returns (both are fine)
+		require.ErrorIs(t, <-putErr, context.DeadlineExceeded, "Put on a full queue must give up when its deadline passes")
+		synctest.Wait()
+		select {
+		case err := <-joined:
+			require.NoError(t, err)
+		default:
+			t.Fatal("a Put gave up on a queue with no other unfinished task, and Join kept waiting: when the Put " +
+				"undoes its task and the count is back to zero, it must wake every Join, like the last TaskDone " +
+				"(call TaskDone, or close the idle channel, on the undo path)")
+		}
+	})
 }

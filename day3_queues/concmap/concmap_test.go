@@ -329,11 +329,14 @@ func TestShardsDoNotBlockEachOther(t *testing.T) {
 		var states []string
 		coursetest.Eventually(t, func() bool {
 			states = lockStates("loadProbe", "lenProbe")
-			return len(states) == 2
+			return len(states) == 2 || len(done) > 0
 		}, "Load and Len on a shard that a Compute holds neither finished nor waited for its lock")
+		returnedEarly := len(done)
 		release()
 		<-done
 		<-done
+		require.Zero(t, returnedEarly, "Load or Len returned while a Compute held the shard's write lock: it read "+
+			"the shard without taking its lock (a data race with every writer). Take the shard's RLock")
 		for _, state := range states {
 			require.Equal(t, "sync.RWMutex.RLock", state, "Load or Len, waiting for a shard that a writer holds, "+
 				"waited in %s: readers must take the shard's read lock (RWMutex.RLock), so that readers of one "+

@@ -56,34 +56,38 @@ func TestMergeDeliversEverything(t *testing.T) {
 	for _, inputs := range []int{0, 1, 3, 50} {
 		t.Run(fmt.Sprint(inputs, " inputs"), func(t *testing.T) {
 			coursetest.CheckLeaks(t)
-			const perInput = 1000
-			ins := make([]<-chan int, inputs)
-			for i := range ins {
-				ins[i] = feed(span(i*perInput, perInput))
-			}
-			got := collect(t, "Merge", Merge(context.Background(), ins...))
-
-			require.Equal(t, inputs*perInput, len(got), "number of values out: Merge must forward every value of every input")
-			seen := make([]int, inputs*perInput)
-			last := make([]int, inputs)
-			for i := range last {
-				last[i] = -1
-			}
-			for _, v := range got {
-				seen[v]++
-				in := v / perInput
-				if v < last[in] {
-					t.Fatalf("value %d came after %d from the same input: values from one input must keep their order",
-						v, last[in])
-				}
-				last[in] = v
-			}
-			for v, n := range seen {
-				if n != 1 {
-					t.Fatalf("value %d was forwarded %d times, want exactly once", v, n)
-				}
-			}
+			coursetest.Bubble(t, stuckHint, func(t *testing.T) { testMergeDeliversEverything(t, inputs) })
 		})
+	}
+}
+
+func testMergeDeliversEverything(t *testing.T, inputs int) {
+	const perInput = 1000
+	ins := make([]<-chan int, inputs)
+	for i := range ins {
+		ins[i] = feed(span(i*perInput, perInput))
+	}
+	got := collect(t, fmt.Sprintf("Merge of %d inputs", inputs), Merge(context.Background(), ins...))
+
+	require.Equal(t, inputs*perInput, len(got), "number of values out: Merge must forward every value of every input")
+	seen := make([]int, inputs*perInput)
+	last := make([]int, inputs)
+	for i := range last {
+		last[i] = -1
+	}
+	for _, v := range got {
+		seen[v]++
+		in := v / perInput
+		if v < last[in] {
+			t.Fatalf("value %d came after %d from the same input: values from one input must keep their order",
+				v, last[in])
+		}
+		last[in] = v
+	}
+	for v, n := range seen {
+		if n != 1 {
+			t.Fatalf("value %d was forwarded %d times, want exactly once", v, n)
+		}
 	}
 }
 
@@ -149,10 +153,11 @@ func TestParallelMapRunsWorkersAtOnce(t *testing.T) {
 			})
 		})
 	}
-	require.Panics(t, func() {
-		ParallelMap(context.Background(), make(chan int), 0, func(context.Context, int) int { return 0 })
-	},
-		"ParallelMap with 0 workers must panic")
+	for _, workers := range []int{0, -1} {
+		require.Panics(t, func() {
+			ParallelMap(context.Background(), make(chan int), workers, func(context.Context, int) int { return 0 })
+		}, "ParallelMap with %d workers must panic (workers < 1)", workers)
+	}
 }
 
 func TestOrderedParallelMapKeepsOrder(t *testing.T) {
@@ -216,9 +221,11 @@ func TestOrderedParallelMapKeepsOrder(t *testing.T) {
 		})
 	})
 
-	require.Panics(t, func() {
-		OrderedParallelMap(context.Background(), make(chan int), 0, func(context.Context, int) int { return 0 })
-	}, "OrderedParallelMap with 0 workers must panic")
+	for _, workers := range []int{0, -1} {
+		require.Panics(t, func() {
+			OrderedParallelMap(context.Background(), make(chan int), workers, func(context.Context, int) int { return 0 })
+		}, "OrderedParallelMap with %d workers must panic (workers < 1)", workers)
+	}
 }
 
 // probe looks at an output channel without waiting.
@@ -231,6 +238,18 @@ func probe(ch <-chan int) (ready, open bool) {
 	}
 }
 
+// probeStopped is probe for an output whose goroutines should have stopped: a buffered output may
+// still hold values sent before they noticed ctx, so it takes up to cap(ch) of them (letting the
+// bubble settle after each) before it looks for the close. Call it inside a synctest bubble.
+func probeStopped(ch <-chan int) (ready, open bool) {
+	ready, open = probe(ch)
+	for taken := 0; ready && open && taken < cap(ch); taken++ {
+		synctest.Wait()
+		ready, open = probe(ch)
+	}
+	return ready, open
+}
+
 func TestStopOnCancel(t *testing.T) {
 	double := func(ctx context.Context, v int) int { return 2 * v }
 	funcs := []struct {
@@ -239,6 +258,9 @@ func TestStopOnCancel(t *testing.T) {
 	}{
 		{"Merge", func(ctx context.Context, ins []chan int) <-chan int {
 			return Merge(ctx, ins[0], ins[1], ins[2])
+		}},
+		{"Merge of a single input", func(ctx context.Context, ins []chan int) <-chan int {
+			return Merge(ctx, ins[0])
 		}},
 		{"ParallelMap", func(ctx context.Context, ins []chan int) <-chan int {
 			return ParallelMap(ctx, ins[0], 3, double)
@@ -276,7 +298,7 @@ func TestStopOnCancel(t *testing.T) {
 					synctest.Wait() // everything is blocked now: sending, or waiting for input
 					cancel()
 					synctest.Wait()
-					ready, open := probe(out)
+					ready, open := probeStopped(out)
 					if !ready || open {
 						problem := "its output is not closed"
 						if ready {
@@ -341,7 +363,7 @@ func TestOutputClosedAfterEveryCallOfF(t *testing.T) {
 				}
 				close(cleanUp)
 				synctest.Wait()
-				ready, open := probe(out)
+				ready, open := probeStopped(out)
 				require.True(t, ready && !open, "%s did not close its output after ctx ended and every call of f "+
 					"returned", fn.name)
 			})

@@ -6,6 +6,9 @@
 //     and it closes the channel when it is done;
 //   - it is done when its input is closed, or as soon as ctx ends, even if nobody receives from
 //     its output any more and even if its input never closes.
+//
+// The output channel may be unbuffered or buffered: values that were already in its buffer when ctx
+// ended can still be received, and then the channel is closed.
 package pipeline
 
 import "context"

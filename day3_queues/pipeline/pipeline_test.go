@@ -177,13 +177,17 @@ func TestBatch(t *testing.T) {
 		})
 	})
 
-	require.Panics(t, func() { Batch(context.Background(), make(chan int), 0) }, "Batch with n = 0 must panic")
+	for _, n := range []int{0, -1} {
+		require.Panics(t, func() { Batch(context.Background(), make(chan int), n) },
+			"Batch with n = %d must panic (n < 1), at once, before it returns a channel", n)
+	}
 }
 
 // probe looks at a stage's output channel without knowing its element type.
 type probe struct {
-	try   func() (ready, open bool) // a receive that does not wait
-	drain func()                    // receive until closed
+	try      func() (ready, open bool) // a receive that does not wait
+	drain    func()                    // receive until closed
+	capacity int                       // the output's buffer size: values it may hold after the stage ended
 }
 
 func probeOf[T any](ch <-chan T) probe {
@@ -200,6 +204,7 @@ func probeOf[T any](ch <-chan T) probe {
 			for range ch {
 			}
 		},
+		capacity: cap(ch),
 	}
 }
 
@@ -214,6 +219,9 @@ func TestStagesStopOnCancel(t *testing.T) {
 		}},
 		{"Filter", func(ctx context.Context, in <-chan int) probe {
 			return probeOf(Filter(ctx, in, func(int) bool { return true }))
+		}},
+		{"Filter that keeps nothing", func(ctx context.Context, in <-chan int) probe {
+			return probeOf(Filter(ctx, in, func(int) bool { return false }))
 		}},
 		{"Batch", func(ctx context.Context, in <-chan int) probe { return probeOf(Batch(ctx, in, 2)) }},
 	}
@@ -260,7 +268,13 @@ func TestStagesStopOnCancel(t *testing.T) {
 					cancel()
 					synctest.Wait() // give it every chance to notice
 
+					// A stage that stopped has closed its output. A buffered output may still hold values sent
+					// before the stage noticed ctx: take those (at most the buffer's size) before the close.
 					ready, open := p.try()
+					for taken := 0; ready && open && taken < p.capacity; taken++ {
+						synctest.Wait()
+						ready, open = p.try()
+					}
 					if !ready || open {
 						problem := "its output channel is not closed: it is still blocked"
 						if ready {

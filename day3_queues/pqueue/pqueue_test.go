@@ -1,9 +1,12 @@
 package pqueue
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -45,7 +48,7 @@ func drain(q *Queue[job]) []job {
 // expected is what a stable priority queue returns: sorted by priority, ties in push order.
 func expected(pushed []job) []job {
 	want := slices.Clone(pushed)
-	slices.SortStableFunc(want, func(a, b job) int { return a.priority - b.priority })
+	slices.SortStableFunc(want, func(a, b job) int { return cmp.Compare(a.priority, b.priority) })
 	return want
 }
 
@@ -59,6 +62,9 @@ func TestPopsInPriorityOrder(t *testing.T) {
 		{"descending", []int{8, 7, 6, 5, 4, 3, 2, 1}},
 		{"mixed with negatives", []int{3, -1, 4, -1, 5, -9, 2, 6, 0, 5, 3, 5}},
 		{"random 2000", rand.New(rand.NewPCG(1, 2)).Perm(2000)},
+		// MaxInt - MinInt overflows: a comparison by subtraction gets these backwards.
+		{"extreme priorities", []int{math.MaxInt, math.MinInt, 0, math.MaxInt - 1, -1, math.MinInt + 1, 1,
+			math.MaxInt, math.MinInt}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,8 +84,11 @@ func TestPopsInPriorityOrder(t *testing.T) {
 				got := append([]job{first}, drain(q)...)
 				want := expected(pushed)
 				for i := range want {
-					require.Equal(t, want[i].priority, got[i].priority,
-						"pop #%d: want priority %d (the smallest left), got %d", i+1, want[i].priority, got[i].priority)
+					if want[i].priority != got[i].priority {
+						t.Fatalf("pop #%d of %d: want priority %d (the smallest left), got %d. Compare priorities with "+
+							"<, never by subtracting them: a - b overflows for priorities far apart (MaxInt - MinInt)",
+							i+1, len(want), want[i].priority, got[i].priority)
+					}
 				}
 				assert.Zero(t, q.Len(), "Len after popping everything")
 			})
@@ -388,5 +397,71 @@ func TestConcurrentPushAndPop(t *testing.T) {
 			}
 			last[p] = got[i].id
 		}
+	})
+}
+
+func TestTryPopRacesForTheLastItem(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Procs(t, 4) // the TryPops must really run at the same time, on any machine
+	const rounds, racers = 2000, 4
+	q := New[int]()
+	var wrong, panics atomic.Int64
+	coursetest.Within(t, func() {
+		for r := range rounds {
+			q.Push(r, r%3)
+			var ready, got atomic.Int64
+			var wg sync.WaitGroup
+			for range racers {
+				wg.Go(func() {
+					defer func() {
+						if recover() != nil {
+							panics.Add(1)
+						}
+					}()
+					// Spin until every racer is here, so that they call TryPop together.
+					for ready.Add(1); ready.Load() < racers; {
+						runtime.Gosched()
+					}
+					if _, ok := q.TryPop(); ok {
+						got.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if got.Load() != 1 {
+				wrong.Add(1)
+			}
+		}
+	}, "%s", tryPopHint)
+	require.Zero(t, panics.Load(), "%d TryPops racing for the last item panicked in %d of %d rounds: TryPop must "+
+		"check that the queue is not empty and pop under ONE lock (Len, then Lock and pop, is two steps: another "+
+		"TryPop can take the item in between)", racers, panics.Load(), rounds)
+	require.Zero(t, wrong.Load(), "%d TryPops racing for one item did not give it to exactly one of them in %d of %d "+
+		"rounds", racers, wrong.Load(), rounds)
+}
+
+func TestPopWithEndedContextLosesNothing(t *testing.T) {
+	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
+		q := New[int]()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		for i := range 10 {
+			q.Push(i, i)
+		}
+		for range 10 {
+			before := q.Len()
+			v, err := q.Pop(ctx)
+			if err != nil {
+				require.ErrorIs(t, err, context.Canceled, "Pop must return ctx.Err() when its context has ended")
+				require.Equal(t, before, q.Len(), "Pop returned ctx.Err() but took an item out of the queue: that "+
+					"item is lost (nobody got it). Check ctx before you pop, or return the item you popped")
+				v, ok := q.TryPop()
+				require.True(t, ok)
+				_ = v
+				continue
+			}
+			require.Equal(t, 10-before, v, "Pop must return the item with the smallest priority")
+		}
+		require.Zero(t, q.Len(), "Len after popping everything")
 	})
 }

@@ -3,6 +3,7 @@ package prodcons
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,8 +93,17 @@ func TestEveryItemConsumedExactlyOnce(t *testing.T) {
 		})
 	}
 
-	require.Panics(t, func() { _ = Run(context.Background(), nil, 0, func(context.Context, int) error { return nil }) },
-		"Run with 0 consumers must panic: nobody would ever take an item")
+	for _, consumers := range []int{0, -1} {
+		t.Run(fmt.Sprintf("%d consumers", consumers), func(t *testing.T) {
+			coursetest.Bubble(t, fmt.Sprintf("Run with %d consumers blocked: it must panic when consumers < 1, not "+
+				"wait for a consumer that will never come", consumers), func(t *testing.T) {
+				require.Panics(t, func() {
+					_ = Run(context.Background(), counting(1, 1, new(atomic.Int64)), consumers,
+						func(context.Context, int) error { return nil })
+				}, "Run with %d consumers must panic (consumers < 1): nobody would ever take an item", consumers)
+			})
+		})
+	}
 }
 
 func TestProducersAndConsumersRunConcurrently(t *testing.T) {
@@ -363,4 +373,58 @@ func TestErrorOrCancelStopsEveryone(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestItemsHandedOverDuringCancelAreConsumed(t *testing.T) {
+	// "Every item whose emit returned nil is passed to exactly one consume call" holds on the cancel path
+	// too: an item a consumer received while the run was being cancelled must still be consumed. The
+	// moment of the cancel is random, so try many rounds.
+	coursetest.CheckLeaks(t)
+	coursetest.Procs(t, 4)
+	const rounds, producers, consumers = 100, 4, 4
+	var lost, extra int
+	var firstLost int = -1
+	coursetest.Within(t, func() {
+		for round := range rounds {
+			ctx, cancel := context.WithCancel(context.Background())
+			var emitted, consumed [producers]atomic.Int64 // items of each producer, counted
+			ps := make([]Producer[int], producers)
+			for p := range ps {
+				ps[p] = func(ctx context.Context, emit func(int) error) error {
+					for {
+						if err := emit(p); err != nil {
+							return err
+						}
+						emitted[p].Add(1)
+					}
+				}
+			}
+			var total atomic.Int64
+			consume := func(_ context.Context, p int) error {
+				consumed[p].Add(1)
+				if total.Add(1) == 50 {
+					cancel() // the parent is cancelled while producers and consumers are busy
+				}
+				return nil
+			}
+			err := Run(ctx, ps, consumers, consume)
+			cancel()
+			require.ErrorIs(t, err, context.Canceled, "Run must return ctx.Err() when its parent context is cancelled")
+			for p := range producers {
+				e, c := emitted[p].Load(), consumed[p].Load()
+				if e > c {
+					lost += int(e - c)
+					if firstLost < 0 {
+						firstLost = round
+					}
+				} else if c > e {
+					extra += int(c - e)
+				}
+			}
+		}
+	}, "Run never returned after its parent context was cancelled: %s", stuckHint)
+	require.Zero(t, lost, "%d items were handed over (emit returned nil) but never consumed, first in round %d of %d: "+
+		"a consumer that received an item must pass it to consume, even if the run is being cancelled (checking "+
+		"ctx.Err() after the receive drops it)", lost, firstLost+1, rounds)
+	require.Zero(t, extra, "%d items were consumed that no emit handed over", extra)
 }

@@ -234,9 +234,13 @@ func TestSubscriptionEndsWithContext(t *testing.T) {
 
 			cancel()
 			synctest.Wait()
-			require.Equal(t, 1, b.Publish(2), "Publish after one subscriber's context was cancelled")
-			assert.Equal(t, []int{1}, receiveAll(t, mine, "subscription whose context was cancelled"),
+			// Nothing is published after the cancel: the subscription must end by itself, not at the next
+			// Publish.
+			assert.Equal(t, []int{1}, receiveAll(t, mine, "subscription whose context was cancelled, with no "+
+				"Publish after the cancel (ending it lazily, when a later Publish notices, is not enough: use "+
+				"context.AfterFunc)"),
 				"a subscription whose context ends keeps the messages it has, then its channel is closed")
+			require.Equal(t, 1, b.Publish(2), "Publish after one subscriber's context was cancelled")
 
 			late := b.Subscribe(ctx, 10) // ctx is already cancelled
 			synctest.Wait()
@@ -269,6 +273,10 @@ func (c *foreignCtx) Err() error {
 
 func TestClose(t *testing.T) {
 	coursetest.CheckLeaks(t)
+	coursetest.Bubble(t, "Close, Publish or Subscribe on a closed broker got stuck", testClose)
+}
+
+func testClose(t *testing.T) {
 	b := New[string]()
 	ctx := context.Background()
 	chans := make([]<-chan string, 5)
@@ -287,4 +295,52 @@ func TestClose(t *testing.T) {
 		"Subscribe after Close must return a closed channel")
 	b.Close() // twice: nothing happens
 	b.Unsubscribe(chans[0])
+}
+
+func TestPublishersRaceForTheLastSlot(t *testing.T) {
+	coursetest.Procs(t, 4) // the Publish calls must really run at the same time, on any machine
+	coursetest.Bubble(t, "Publish waited for a full subscriber", func(t *testing.T) {
+		const rounds, publishers, subscribers = 1000, 4, 32
+		b := New[int]()
+		defer b.Close()
+		chans := make([]<-chan int, subscribers)
+		for i := range chans {
+			chans[i] = b.Subscribe(context.Background(), 1) // room for one message; emptied after each round
+		}
+		for r := range rounds {
+			var ready, returned, delivered atomic.Int64
+			for p := range publishers {
+				go func() {
+					defer returned.Add(1)
+					// Spin until every publisher is here, so that they call Publish together.
+					for ready.Add(1); ready.Load() < publishers; {
+						runtime.Gosched()
+					}
+					delivered.Add(int64(b.Publish(p)))
+				}()
+			}
+			synctest.Wait() // every Publish has returned, or is blocked for good
+			n := returned.Load()
+			for _, ch := range chans {
+				for len(ch) > 0 {
+					<-ch // empty the buffers, which also lets stuck Publish calls finish
+				}
+			}
+			synctest.Wait()
+			if n != publishers {
+				for _, ch := range chans {
+					for len(ch) > 0 {
+						<-ch
+					}
+				}
+				t.Fatalf("round %d: %d Publish calls raced for the last free slot of %d subscribers' buffers, and %d "+
+					"of them waited: Publish must never wait. Checking len(ch) < cap(ch) and then sending is two "+
+					"steps: another Publish can fill the slot in between. Send with select and a default case",
+					r+1, publishers, subscribers, publishers-n)
+			}
+			require.Equal(t, int64(subscribers), delivered.Load(), "round %d: %d Publish calls offered messages to %d "+
+				"subscribers with room for one each: one delivery per subscriber must be counted",
+				r+1, publishers, subscribers)
+		}
+	})
 }

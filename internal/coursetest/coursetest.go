@@ -102,12 +102,18 @@ func Bubble(t *testing.T, hint string, f func(t *testing.T)) {
 		panic(fmt.Sprintf("%s: hung: %s", name, hint))
 	})
 	defer watchdog.Stop()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Fatalf("%s\n(synctest reported: %v)", hint, r)
-		}
-	}()
+	// Fail from Bubble's own frame, not from a deferred recover inside synctest's panicking stack:
+	// Bubble is a helper, so the failure is then reported at the test's line.
+	if r := runBubble(t, f); r != nil {
+		t.Fatalf("%s\n(synctest reported: %v)", hint, r)
+	}
+}
+
+// runBubble runs f in a synctest bubble and returns the value of a panic that ended it, or nil.
+func runBubble(t *testing.T, f func(t *testing.T)) (panicked any) {
+	defer func() { panicked = recover() }()
 	synctest.Test(t, f)
+	return nil
 }
 
 // HighWater counts how many callers are between Enter and Exit, and remembers the largest count seen.

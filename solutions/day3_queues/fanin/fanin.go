@@ -3,7 +3,9 @@
 //
 // Like pipeline stages, these functions own the channels they return: they close them when they are
 // done, and they stop as soon as ctx ends, even if nobody receives any more and the inputs never
-// close. When a returned channel is closed, every goroutine they started has finished.
+// close. When a returned channel is closed, every goroutine they started has finished. A returned
+// channel may be buffered: values already in its buffer when ctx ended can still be received before
+// the close.
 package fanin
 
 import (
