@@ -27,6 +27,9 @@ type Exercise struct {
 	Points float64  `toml:"points"` // what a fully passing exercise is worth
 	Topics []string `toml:"topics"` // the outline topics it covers
 	Hints  []string `toml:"hints"`  // progressive hints, gentlest first
+	// Imports lists the import paths beyond the basic standard library that the exercise's code
+	// (stub and solution, not tests) uses, such as "os/exec" or "syscall"; the import allowlist reads it.
+	Imports []string `toml:"imports"`
 }
 
 // LoadManifest reads and checks the manifest at file.
