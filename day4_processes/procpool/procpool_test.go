@@ -438,4 +438,3 @@ func echo(t *testing.T, p *Pool, text string) string {
 	require.NoError(t, a.err, "Submit(\"echo:%s\")", text)
 	return a.out
 }
-
