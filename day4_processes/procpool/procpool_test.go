@@ -15,6 +15,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
@@ -230,6 +231,68 @@ func await(t *testing.T, ch <-chan answer, format string, args ...any) answer {
 	}
 }
 
+// crashOne gives each of p's n workers a task to hold, then makes one of them crash, and waits
+// until it has died. It returns the answer to "crash" and to the task the dead worker held; the
+// other held tasks are released and must succeed.
+func (h *harness) crashOne(p *Pool, n int) (crash, held answer) {
+	t := h.t
+	t.Helper()
+	answers := map[string]<-chan answer{}
+	for i := range n {
+		tag := fmt.Sprintf("c%d", i)
+		answers[tag] = submit(context.Background(), p, "hold:"+tag)
+	}
+	holds := map[string]hold{}
+	for range n {
+		hd := h.next("tasks submitted at once did not all reach a worker")
+		holds[hd.tag] = hd
+	}
+	crashed := submit(context.Background(), p, "crash")
+	// A worker holds its tasks' connections as long as it lives: their end is the moment of the crash.
+	dead := make(chan string, n)
+	for tag, hd := range holds {
+		go func() {
+			_, _ = hd.conn.Read(make([]byte, 1))
+			dead <- tag
+		}()
+	}
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	var deadTag string
+	select {
+	case deadTag = <-dead:
+	case <-timeout:
+		t.Fatalf("no worker crashed: was the request \"crash\" written to a worker?")
+	}
+	crash = awaitSoon(t, crashed, "Submit(\"crash\") did not return when its worker exited: when a worker's "+
+		"output ends, fail every task it had with ErrWorkerCrashed")
+	held = awaitSoon(t, answers[deadTag], "a worker crashed while it held a task, but that task's Submit did not "+
+		"return: fail every task in flight on a worker that exits, not only the last one")
+	for tag, hd := range holds {
+		if tag != deadTag {
+			hd.release()
+			a := await(t, answers[tag], "a task held by a worker that did not crash never returned")
+			assert.NoError(t, a.err, "a task on a worker that did not crash must succeed")
+		}
+	}
+	return crash, held
+}
+
+// awaitSoon waits for an answer that is due now, because the event it follows has been seen (a
+// worker's death): it allows coursetest.Hurried, not a guard's full patience.
+func awaitSoon(t *testing.T, ch <-chan answer, format string, args ...any) answer {
+	t.Helper()
+	timer := time.NewTimer(coursetest.Hurried)
+	defer timer.Stop()
+	select {
+	case a := <-ch:
+		return a
+	case <-timer.C:
+		t.Fatalf(format+" (%v after the worker died)", append(args, coursetest.Hurried)...)
+		return answer{}
+	}
+}
+
 // pidOf asks the pool for a worker's pid.
 func (h *harness) pidOf(p *Pool, why string) int {
 	t := h.t
@@ -344,15 +407,9 @@ func TestCrashedWorkerIsReplaced(t *testing.T) {
 	h := newHarness(t)
 	p := h.start(1)
 	first := h.pidOf(p, "on a new pool")
-	held := submit(context.Background(), p, "hold:A")
-	h.next("Submit(\"hold:A\") never reached the worker")
-
-	crash := await(t, submit(context.Background(), p, "crash"), "Submit(\"crash\") did not return when its worker "+
-		"exited: when a worker's output ends, fail every task it had")
+	crash, a := h.crashOne(p, 1)
 	assert.ErrorIs(t, crash.err, ErrWorkerCrashed, "the worker exited instead of answering: Submit must return ErrWorkerCrashed")
-	a := await(t, held, "the worker crashed while it held task A, but Submit(\"hold:A\") did not return: fail every "+
-		"task in flight on a worker that exits, not only the last one")
-	assert.ErrorIs(t, a.err, ErrWorkerCrashed, "task A was in flight on the worker that crashed")
+	assert.ErrorIs(t, a.err, ErrWorkerCrashed, "a task was in flight on the worker that crashed: its Submit must return ErrWorkerCrashed")
 
 	second := h.pidOf(p, "after a worker crashed: start a new worker in its place (Python's pool would be broken for good)")
 	assert.NotEqual(t, first, second, "the crashed worker cannot answer: a new process must have replaced it")
@@ -379,7 +436,7 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 	}
 	holdAll("on a new pool")
 	// A crashed worker must be waited for too, and its replacement closed.
-	await(t, submit(context.Background(), p, "crash"), "Submit(\"crash\") did not return when its worker exited")
+	h.crashOne(p, n)
 	holdAll("after a worker crashed")
 
 	closed := make(chan error, 1)
