@@ -27,6 +27,9 @@ type Exercise struct {
 	Points float64  `toml:"points"` // what a fully passing exercise is worth
 	Topics []string `toml:"topics"` // the outline topics it covers
 	Hints  []string `toml:"hints"`  // progressive hints, gentlest first
+	// Imports lists the import paths beyond the basic standard library that the exercise's
+	// non-test code may use, e.g. "golang.org/x/sync/errgroup" or "os/exec".
+	Imports []string `toml:"imports"`
 }
 
 // LoadManifest reads and checks the manifest at file.
