@@ -88,13 +88,19 @@ func TestResultHonoursContext(t *testing.T) {
 	})
 	t.Run("ctx cancelled before the call", func(t *testing.T) {
 		coursetest.CheckLeaks(t)
-		f := New[int]()
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		coursetest.Within(t, func() {
-			_, err := f.Result(ctx)
-			assert.ErrorIs(t, err, context.Canceled, "Result with a cancelled ctx on a pending future must return ctx.Err()")
-		}, "Result with an already cancelled ctx blocked: select on ctx.Done() too")
+		coursetest.Bubble(t, "Result with an already cancelled ctx blocked: select on ctx.Done() too", func(t *testing.T) {
+			f := New[int]()
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			got := resultAsync(ctx, f)
+			synctest.Wait()
+			select {
+			case o := <-got:
+				assert.ErrorIs(t, o.err, context.Canceled, "Result with a cancelled ctx on a pending future must return ctx.Err()")
+			default:
+				t.Fatal("Result with an already cancelled ctx blocked on a pending future: select on ctx.Done() too")
+			}
+		})
 	})
 	t.Run("done future wins over ended ctx", func(t *testing.T) {
 		f := New[int]()
