@@ -85,8 +85,8 @@ func TestExactlyWorkersAtOnce(t *testing.T) {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			coursetest.CheckLeaks(t)
 			coursetest.Bubble(t, hangHint, func(t *testing.T) {
-				total := 3 * workers
 				e := NewExecutor(workers)
+				total := 3 * workers
 				var hw coursetest.HighWater
 				var started atomic.Int64
 				release := make(chan struct{})

@@ -141,8 +141,8 @@ func TestDoneChannel(t *testing.T) {
 }
 
 func TestCompleteIsFinal(t *testing.T) {
-	boom := errors.New("boom")
 	f := New[int]()
+	boom := errors.New("boom")
 	require.True(t, f.Complete(1, nil), "the first Complete must report true")
 	assert.False(t, f.Complete(2, boom), "a second Complete must report false")
 	assert.False(t, f.Cancel(), "Cancel on a done future must report false")
