@@ -112,7 +112,7 @@ func TestLimit(t *testing.T) {
 	for _, name := range []string{"FirstError", "All"} {
 		for _, limit := range []int{1, 3, 0} {
 			t.Run(fmt.Sprintf("%s/limit=%d", name, limit), func(t *testing.T) {
-				coursetest.CheckLeaks(t)
+				coursetest.CheckLeaksIfPassing(t)
 				coursetest.Bubble(t, name+" left tasks blocked for good", func(t *testing.T) {
 					const n = 9
 					g := newGate()
@@ -151,7 +151,7 @@ func limitHint(got, want int64) string {
 }
 
 func TestFirstErrorReturnsNilWhenAllSucceed(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	var runs [20]atomic.Int32
 	var err error
 	coursetest.Within(t, func() {
@@ -166,7 +166,7 @@ func TestFirstErrorReturnsNilWhenAllSucceed(t *testing.T) {
 func TestFirstErrorCancelsTheOthers(t *testing.T) {
 	for _, failure := range []string{"error", "panic"} {
 		t.Run(failure, func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t)
 			coursetest.Bubble(t, "the other tasks were still waiting for their context to end after a task failed: "+
 				"use errgroup.WithContext and give the tasks the context it returns", func(t *testing.T) {
 				boom := errors.New("boom")
@@ -201,7 +201,7 @@ func TestFirstErrorCancelsTheOthers(t *testing.T) {
 }
 
 func TestFirstErrorSkipsTasksNotStarted(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, groupHint, func(t *testing.T) {
 		boom := errors.New("boom")
 		var ran atomic.Int32
@@ -219,7 +219,7 @@ func TestFirstErrorSkipsTasksNotStarted(t *testing.T) {
 }
 
 func TestFirstErrorWaitsForStartedTasks(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, groupHint, func(t *testing.T) {
 		boom := errors.New("boom")
 		release := make(chan struct{})
@@ -259,7 +259,7 @@ func TestFirstErrorWaitsForStartedTasks(t *testing.T) {
 }
 
 func TestFirstErrorSeesParentCancel(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, "tasks waiting for their context never saw the parent ctx cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		res := make(chan error, 1)
@@ -279,7 +279,7 @@ func TestFirstErrorSeesParentCancel(t *testing.T) {
 }
 
 func TestAllReportsEveryError(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, "All left tasks blocked for good", func(t *testing.T) {
 		err1, err3 := errors.New("task 1 failed"), errors.New("task 3 failed")
 		task3Done := make(chan struct{})
@@ -329,7 +329,7 @@ func TestAllReportsEveryError(t *testing.T) {
 }
 
 func TestAllReturnsNilWithoutFailures(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, n := range []int{0, 1, 5} {
 		var runs atomic.Int32
 		var err error
@@ -344,7 +344,7 @@ func TestAllReturnsNilWithoutFailures(t *testing.T) {
 // TestFirstErrorManyRounds races many failing and succeeding tasks, round after round: the result is
 // always one of the tasks' errors, and every started task has returned when FirstError does.
 func TestFirstErrorManyRounds(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	errs := []error{errors.New("a"), errors.New("b"), errors.New("c")}
 	for r := range 100 {
 		var running atomic.Int32

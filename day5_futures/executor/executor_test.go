@@ -33,7 +33,7 @@ func isDone[T any](f *Future[T]) bool {
 }
 
 func TestSubmitReturnsResults(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(3)
 		defer e.Shutdown(true, false)
@@ -83,7 +83,7 @@ func TestNewExecutorRejectsNoWorkers(t *testing.T) {
 func TestExactlyWorkersAtOnce(t *testing.T) {
 	for _, workers := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t)
 			coursetest.Bubble(t, hangHint, func(t *testing.T) {
 				e := NewExecutor(workers)
 				total := 3 * workers
@@ -134,7 +134,7 @@ func startedHint(got, want int64) string {
 // TestNoGoroutinePerTask submits many tasks that block: the executor must queue them, not start a
 // goroutine for each one (even one that waits for a free worker).
 func TestNoGoroutinePerTask(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		const workers, tasks = 2, 200
 		e := NewExecutor(workers)
@@ -177,7 +177,7 @@ func bubbleGoroutines() int {
 }
 
 func TestSubmitDoesNotWaitForAWorker(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(1)
 		release := make(chan struct{})
@@ -213,7 +213,7 @@ func isClosedChan(ch <-chan struct{}) bool {
 
 func TestMapKeepsInputOrder(t *testing.T) {
 	const n = 6
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(n)
 		defer e.Shutdown(true, false)
@@ -242,7 +242,7 @@ func TestMapKeepsInputOrder(t *testing.T) {
 }
 
 func TestMapErrors(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(4)
 		defer e.Shutdown(true, false)
@@ -266,7 +266,7 @@ func TestMapErrors(t *testing.T) {
 }
 
 func TestMapHonoursContext(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(2)
 		release := make(chan struct{})
@@ -304,7 +304,7 @@ func TestMapHonoursContext(t *testing.T) {
 }
 
 func TestSubmitAfterShutdown(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(2)
 		e.Shutdown(true, false)
@@ -321,7 +321,7 @@ func TestSubmitAfterShutdown(t *testing.T) {
 }
 
 func TestShutdownWaits(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(1)
 		release := make(chan struct{})
@@ -351,7 +351,7 @@ func TestShutdownWaits(t *testing.T) {
 }
 
 func TestShutdownCancelsPending(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(1)
 		release := make(chan struct{})
@@ -390,7 +390,7 @@ func TestShutdownCancelsPending(t *testing.T) {
 }
 
 func TestShutdownWithoutWait(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
 		e := NewExecutor(2)
 		release := make(chan struct{})
@@ -420,7 +420,7 @@ func TestShutdownWithoutWait(t *testing.T) {
 // after round: every Submit either fails with ErrShutdown or its task runs, and Shutdown(wait=true)
 // returns only after every accepted task has finished.
 func TestSubmitRacesShutdown(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for r := range 200 {
 		e := NewExecutor(2)
 		start := make(chan struct{})

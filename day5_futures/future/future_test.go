@@ -40,7 +40,7 @@ func TestResultWaitsForCompletion(t *testing.T) {
 		err  error
 	}{{"value", 42, nil}, {"error", 0, boom}, {"value and error", 7, boom}} {
 		t.Run(tc.name, func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t)
 			coursetest.Bubble(t, "Result did not return after Complete: close the done channel when the future completes", func(t *testing.T) {
 				f := New[int]()
 				got := resultAsync(t.Context(), f)
@@ -69,7 +69,7 @@ func TestResultWaitsForCompletion(t *testing.T) {
 
 func TestResultHonoursContext(t *testing.T) {
 	t.Run("deadline while waiting", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksIfPassing(t)
 		coursetest.Bubble(t, "Result kept waiting after its ctx ended: select on ctx.Done() too", func(t *testing.T) {
 			f := New[int]()
 			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
@@ -87,7 +87,7 @@ func TestResultHonoursContext(t *testing.T) {
 		})
 	})
 	t.Run("ctx cancelled before the call", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksIfPassing(t)
 		coursetest.Bubble(t, "Result with an already cancelled ctx blocked: select on ctx.Done() too", func(t *testing.T) {
 			f := New[int]()
 			ctx, cancel := context.WithCancel(t.Context())
@@ -212,7 +212,7 @@ func TestCallbackMayCallFutureMethods(t *testing.T) {
 // future, round after round: every callback must run exactly once, whichever side wins the race.
 func TestCallbacksRaceCompletion(t *testing.T) {
 	const rounds, adders = 300, 8
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for r := range rounds {
 		f := New[int]()
 		var calls [adders]atomic.Int32
@@ -280,7 +280,7 @@ func TestCancel(t *testing.T) {
 		assert.Equal(t, 8, v)
 	})
 	t.Run("races Start", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksIfPassing(t)
 		for r := range 300 {
 			f := New[int]()
 			start := make(chan struct{})

@@ -89,7 +89,7 @@ func closed(ch <-chan struct{}) bool {
 func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 	for _, order := range [][]int{{4, 3, 2, 1, 0}, {2, 0, 4, 1, 3}, {0, 1, 2, 3, 4}} {
 		t.Run(fmt.Sprint(order), func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t)
 			coursetest.Bubble(t, leakHint, func(t *testing.T) {
 				fs := newFutures(len(order))
 				steps, ended := consume(t.Context(), fs, 0)
@@ -112,7 +112,7 @@ func TestAsCompletedYieldsInCompletionOrder(t *testing.T) {
 }
 
 func TestAsCompletedAlreadyDone(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, leakHint, func(t *testing.T) {
 		fs := newFutures(4)
 		fs[1].Complete(1, nil)
@@ -135,7 +135,7 @@ func TestAsCompletedAlreadyDone(t *testing.T) {
 		require.True(t, closed(ended), "the loop did not end after every future had been yielded")
 	})
 	t.Run("no futures", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksIfPassing(t)
 		n := 0
 		coursetest.Within(t, func() {
 			for range AsCompleted(context.Background(), []*Future[int]{}) {
@@ -147,7 +147,7 @@ func TestAsCompletedAlreadyDone(t *testing.T) {
 }
 
 func TestAsCompletedBreakStopsWatchers(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, leakHint+" (here: the loop broke after the first future)", func(t *testing.T) {
 		fs := newFutures(4)
 		// A ctx that never ends: nothing but the end of the loop may stop the watchers.
@@ -165,7 +165,7 @@ func TestAsCompletedBreakStopsWatchers(t *testing.T) {
 
 func TestAsCompletedContext(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksIfPassing(t)
 		coursetest.Bubble(t, leakHint+" (here: ctx ended with futures not done)", func(t *testing.T) {
 			fs := newFutures(3)
 			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
@@ -185,7 +185,7 @@ func TestAsCompletedContext(t *testing.T) {
 		})
 	})
 	t.Run("cancelled before the loop", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksIfPassing(t)
 		coursetest.Bubble(t, leakHint+" (here: ctx was cancelled before the loop)", func(t *testing.T) {
 			fs := newFutures(3)
 			ctx, cancel := context.WithCancel(t.Context())
@@ -203,7 +203,7 @@ func TestAsCompletedContext(t *testing.T) {
 // TestAsCompletedConcurrentCompletions completes every future from its own goroutine at once, round
 // after round: each future must be yielded exactly once.
 func TestAsCompletedConcurrentCompletions(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	const rounds, n = 100, 8
 	for r := range rounds {
 		fs := newFutures(n)
@@ -283,7 +283,7 @@ func TestWait(t *testing.T) {
 		{"first error, none fails", FirstError, []step{{1, nil}, {0, nil}, {3, nil}, {2, nil}}, []int{0, 1, 2, 3}, []int{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t)
 			coursetest.Bubble(t, "Wait("+modeName[tc.mode]+") never returned, or left goroutines behind", func(t *testing.T) {
 				fs := newFutures(4)
 				res := waitAsync(t.Context(), fs, tc.mode)
@@ -316,7 +316,7 @@ func TestWait(t *testing.T) {
 func TestWaitWithFuturesAlreadyDone(t *testing.T) {
 	for _, mode := range []Mode{FirstCompleted, FirstError} {
 		t.Run(modeName[mode], func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t)
 			coursetest.Bubble(t, "Wait("+modeName[mode]+") never returned, or left goroutines behind", func(t *testing.T) {
 				fs := newFutures(5)
 				fs[1].Complete(1, errors.New("failed"))
@@ -351,7 +351,7 @@ func modeHint(m Mode) string {
 func TestWaitContext(t *testing.T) {
 	for _, mode := range []Mode{AllCompleted, FirstCompleted, FirstError} {
 		t.Run(modeName[mode], func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t)
 			coursetest.Bubble(t, "Wait never returned after its ctx ended, or left goroutines behind", func(t *testing.T) {
 				fs := newFutures(3)
 				if mode != FirstCompleted {
@@ -378,7 +378,7 @@ func TestWaitContext(t *testing.T) {
 		})
 	}
 	t.Run("no futures", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
+		coursetest.CheckLeaksIfPassing(t)
 		for _, mode := range []Mode{AllCompleted, FirstCompleted, FirstError} {
 			coursetest.Within(t, func() {
 				d, p, err := Wait(context.Background(), []*Future[int]{}, mode)
@@ -393,7 +393,7 @@ func TestWaitContext(t *testing.T) {
 // TestWaitRacesCompletions runs Wait(AllCompleted) while every future completes from its own
 // goroutine: when it returns, all are done.
 func TestWaitRacesCompletions(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for r := range 100 {
 		fs := newFutures(6)
 		start := make(chan struct{})
