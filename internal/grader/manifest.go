@@ -30,6 +30,15 @@ type Exercise struct {
 	// Imports lists the import paths beyond the basic standard library that the exercise's
 	// non-test code may use, e.g. "golang.org/x/sync/errgroup" or "os/exec".
 	Imports []string `toml:"imports"`
+	// Equivalent lists the mutants `course mutate` generates for this exercise that no test can tell
+	// apart from the solution, each with the reason; they are left out of the mutation score.
+	Equivalent []Equivalent `toml:"equivalent"`
+}
+
+// Equivalent is a generated mutant recorded as equivalent to the reference solution.
+type Equivalent struct {
+	Mutant string `toml:"mutant" json:"mutant"` // its id, e.g. "drop-lock/Buffer.Len/1"
+	Reason string `toml:"reason" json:"reason"` // one sentence: why no test can kill it
 }
 
 // LoadManifest reads and checks the manifest at file.
@@ -69,6 +78,16 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("exercise %q: needs at least two hints", e.ID)
 		case len(e.Topics) == 0:
 			return fmt.Errorf("exercise %q: names no topic", e.ID)
+		}
+		eq := map[string]bool{}
+		for _, q := range e.Equivalent {
+			switch {
+			case q.Mutant == "" || strings.TrimSpace(q.Reason) == "":
+				return fmt.Errorf("exercise %q: an equivalent mutant needs both `mutant` and `reason`", e.ID)
+			case eq[q.Mutant]:
+				return fmt.Errorf("exercise %q: equivalent mutant %q is listed twice", e.ID, q.Mutant)
+			}
+			eq[q.Mutant] = true
 		}
 		seen[e.ID] = true
 	}
