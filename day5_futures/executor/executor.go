@@ -1,0 +1,114 @@
+// Package executor is Day 5's second exercise: a fixed pool of worker goroutines that runs submitted
+// tasks and hands back futures, the Go counterpart of Python's ThreadPoolExecutor.
+//
+// Go methods cannot have type parameters of their own, so Submit and Map are functions that take the
+// executor: executor.Submit(e, fn) is Python's e.submit(fn).
+package executor
+
+import (
+	"context"
+	"errors"
+)
+
+// The future below is given, finished: Submit returns it. (Exercise day5_futures/future builds a
+// complete one, with callbacks and Cancel.)
+
+// ErrCancelled is the error of a future whose task was cancelled by Shutdown before it started.
+var ErrCancelled = errors.New("executor: task cancelled before it started")
+
+// Future is the result of a task submitted to an Executor. Its methods are safe for concurrent use.
+type Future[T any] struct {
+	done chan struct{} // closed by complete
+	val  T
+	err  error
+}
+
+// newFuture returns a future that is not done yet.
+//
+//lint:ignore U1000 given: Submit uses it once you write it
+func newFuture[T any]() *Future[T] { return &Future[T]{done: make(chan struct{})} }
+
+// complete sets the outcome and closes Done. It must be called exactly once per future; a second
+// call panics, because it is a bug in the executor.
+//
+//lint:ignore U1000 given: your tasks call it once you write them
+func (f *Future[T]) complete(v T, err error) {
+	select {
+	case <-f.done:
+		panic("executor: a future was completed twice")
+	default:
+	}
+	f.val, f.err = v, err
+	close(f.done)
+}
+
+// Done returns a channel that is closed when the future is done.
+func (f *Future[T]) Done() <-chan struct{} { return f.done }
+
+// Result waits until the future is done and returns its value and error, or until ctx ends and
+// returns the zero value and ctx.Err().
+func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	select {
+	case <-f.done:
+		return f.val, f.err
+	default:
+	}
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// ErrShutdown is returned by Submit and Map once Shutdown has been called.
+var ErrShutdown = errors.New("executor: shut down")
+
+// Executor runs submitted tasks on a fixed number of worker goroutines. Its methods are safe for
+// concurrent use. Use NewExecutor to make one and Shutdown to stop it.
+type Executor struct {
+	// TODO: add the fields you need. One design: a sync.Mutex guarding a queue (a slice) of tasks not
+	// yet started and a "closed" flag; a sync.Cond on that mutex that workers wait on; a
+	// sync.WaitGroup over the workers. A task can be a pair of funcs: one that runs it and completes
+	// its future, one that completes the future with ErrCancelled.
+}
+
+// NewExecutor starts an executor with exactly workers worker goroutines: at most workers tasks run
+// at once, and exactly workers when at least that many are waiting. The executor never starts a
+// goroutine per task (it may keep one goroutine of its own beside the workers). It panics if
+// workers < 1.
+func NewExecutor(workers int) *Executor {
+	// TODO: check workers, then start exactly that many worker goroutines. Each loops: under the
+	// lock, wait while the queue is empty and the executor is open; return if the queue is still
+	// empty (it was shut down); else take the oldest task, unlock, run it.
+	panic("TODO: implement NewExecutor (day5_futures/executor)")
+}
+
+// Submit queues fn to run on one of e's workers and returns its future at once, without waiting for
+// a free worker. After Shutdown it returns ErrShutdown and no future.
+func Submit[T any](e *Executor, fn func() (T, error)) (*Future[T], error) {
+	// TODO: make a future with newFuture[T](); under the lock, refuse if shut down, else queue a task
+	// that calls f.complete(fn()) and wake one worker. Never start a goroutine here.
+	panic("TODO: implement Submit (day5_futures/executor)")
+}
+
+// Map submits fn(item) for every item and returns the results in the order of items, whatever order
+// the tasks finish in. If a task fails, Map returns the error of the first failing item in input
+// order. If ctx ends first, Map returns ctx.Err() at once (the tasks already submitted still run).
+func Map[T, R any](ctx context.Context, e *Executor, items []T, fn func(T) (R, error)) ([]R, error) {
+	// TODO: Submit every item first, keeping the futures in a slice by index; then take each
+	// future's Result(ctx) in index order.
+	panic("TODO: implement Map (day5_futures/executor)")
+}
+
+// Shutdown stops e from accepting tasks: later calls of Submit return ErrShutdown. With cancelPending,
+// the tasks not yet started never run and their futures fail with ErrCancelled; otherwise they still
+// run. With wait, Shutdown returns only after every task that will run has finished and every worker
+// has exited; without it, Shutdown returns at once and the workers exit on their own when the work
+// is done. Shutdown may be called more than once.
+func (e *Executor) Shutdown(wait, cancelPending bool) {
+	// TODO: under the lock, mark the executor closed, take the queue if cancelPending, and wake every
+	// worker (Broadcast). Outside the lock, cancel the tasks you took; if wait, wait for the workers.
+	panic("TODO: implement Executor.Shutdown (day5_futures/executor)")
+}
