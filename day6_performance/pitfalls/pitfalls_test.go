@@ -213,6 +213,28 @@ func TestMerge(t *testing.T) {
 			assert.Equal(t, want, got, "Merge must deliver every value of every input exactly once")
 		})
 	}
+	t.Run("one input ends before the others send", func(t *testing.T) {
+		const hint = "Merge closed its output when its first input ended, while another input still had " +
+			"values to send: close the output once, after every forwarding goroutine is done (a WaitGroup)"
+		coursetest.CheckLeaksHint(t, hint)
+		coursetest.Bubble(t, hint, func(t *testing.T) {
+			early := make(chan int)
+			close(early)
+			late := make(chan int)
+			out := Merge(early, late)
+			synctest.Wait() // the early input is over, and its forwarder has finished
+			go func() {
+				defer close(late)
+				late <- 1
+				late <- 2
+			}()
+			var got []int
+			for v := range out {
+				got = append(got, v)
+			}
+			assert.Equal(t, []int{1, 2}, got, hint)
+		})
+	})
 }
 
 // parkedIn reports whether a goroutine is blocked on a channel (in a select or a receive) with fn on
