@@ -45,8 +45,8 @@ actionlint:
 
 lint: vet staticcheck actionlint ## go vet, staticcheck and actionlint
 
-bench: ## run benchmarks 5 times and summarise them with benchstat (PKG=./day1_threading/parallel/)
-	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1,2,4 -count=5 $(PKG) | tee bench.txt
+bench: ## run benchmarks 5 times and summarise them with benchstat (PKG=./day1_threading/parallel/; SOLUTIONS=1 benchmarks the reference solutions)
+	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1,2,4 -count=5 $(if $(SOLUTIONS),-overlay="$$($(GO) run ./cmd/course overlay)") $(PKG) | tee bench.txt
 	$(TOOLS) benchstat bench.txt
 	@echo "Saved to bench.txt. Compare two runs: $(TOOLS) benchstat old.txt bench.txt"
 
