@@ -36,9 +36,6 @@ type Exercise struct {
 	Points float64  `toml:"points"` // what a fully passing exercise is worth
 	Topics []string `toml:"topics"` // the outline topics it covers
 	Hints  []string `toml:"hints"`  // progressive hints, gentlest first
-	// Imports lists the import paths beyond the basic standard library that the exercise's
-	// non-test code may use, e.g. "golang.org/x/sync/errgroup" or "os/exec".
-	Imports []string `toml:"imports"`
 	// Equivalent lists the mutants `course mutate` generates for this exercise that no test can tell
 	// apart from the solution, each with the reason; they are left out of the mutation score.
 	Equivalent []Equivalent `toml:"equivalent"`

@@ -1,0 +1,243 @@
+package profiling
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// countingLock is a sync.RWMutex that counts how often it was taken, each way, and can hold its
+// next Lock: held is closed once that Lock is taken, and the Lock waits for release before it
+// returns to the caller.
+type countingLock struct {
+	mu            sync.RWMutex
+	locks, rlocks atomic.Int64
+	gate          atomic.Pointer[gate]
+}
+
+type gate struct{ held, release chan struct{} }
+
+func (l *countingLock) Lock() {
+	l.mu.Lock()
+	l.locks.Add(1)
+	if g := l.gate.Swap(nil); g != nil {
+		close(g.held)
+		<-g.release
+	}
+}
+func (l *countingLock) Unlock()  { l.mu.Unlock() }
+func (l *countingLock) RLock()   { l.mu.RLock(); l.rlocks.Add(1) }
+func (l *countingLock) RUnlock() { l.mu.RUnlock() }
+
+// counted makes a Store with n shards whose locks count, and returns the locks in shard order.
+func counted(t *testing.T, n int) (*Store, []*countingLock) {
+	t.Helper()
+	var locks []*countingLock
+	s := New(n, func() Locker {
+		l := new(countingLock)
+		locks = append(locks, l)
+		return l
+	})
+	require.Len(t, locks, n, "New(%d, newLock) must call newLock once per shard", n)
+	return s, locks
+}
+
+func total(locks []*countingLock) (w, r int64) {
+	for _, l := range locks {
+		w += l.locks.Load()
+		r += l.rlocks.Load()
+	}
+	return w, r
+}
+
+// shardOf finds which lock key's shard uses, by watching which counter an Add moves.
+func shardOf(t *testing.T, s *Store, locks []*countingLock, key string) int {
+	t.Helper()
+	before := make([]int64, len(locks))
+	for i, l := range locks {
+		before[i] = l.locks.Load()
+	}
+	s.Add(key, 0)
+	found := -1
+	for i, l := range locks {
+		if d := l.locks.Load() - before[i]; d != 0 {
+			require.Equal(t, int64(1), d, "one Add took shard %d's write lock %d times: take it once", i, d)
+			require.Equal(t, -1, found, "one Add of %q took the write locks of two shards (%d and %d): "+
+				"an Add takes only its key's shard's lock", key, found, i)
+			found = i
+		}
+	}
+	require.NotEqual(t, -1, found, "Add(%q) took no shard's write lock: update a shard's map under its Lock", key)
+	return found
+}
+
+func TestStoreCounts(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	s := New(8, nil)
+	_, ok := s.Get("missing")
+	assert.False(t, ok, "Get of a key never added reports false")
+	assert.Zero(t, s.Len(), "a new Store is empty")
+	s.Add("a", 2)
+	s.Add("a", 3)
+	s.Add("b", -1)
+	v, ok := s.Get("a")
+	assert.True(t, ok)
+	assert.Equal(t, 5, v, "Add adds to the key's counter")
+	v, _ = s.Get("b")
+	assert.Equal(t, -1, v)
+	s.Add("zero", 0)
+	_, ok = s.Get("zero")
+	assert.True(t, ok, "Add(key, 0) creates the key")
+	assert.Equal(t, 3, s.Len(), "Len counts the keys of every shard")
+
+	// Many goroutines on few keys, readers beside writers: exact sums, and no data race.
+	const goroutines, each = 8, 500
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				s.Add(fmt.Sprint("k", i%10), 1)
+				s.Get(fmt.Sprint("k", (i+g)%10))
+				if i%100 == 0 {
+					s.Len()
+				}
+			}
+		})
+	}
+	coursetest.Within(t, wg.Wait, "concurrent Adds and Gets never finished: a lock that is never unlocked?")
+	for k := range 10 {
+		v, _ := s.Get(fmt.Sprint("k", k))
+		require.Equal(t, goroutines*each/10, v, "key k%d: concurrent Adds were lost", k)
+	}
+}
+
+func TestStoreSpreadsKeysOverShards(t *testing.T) {
+	const shards, keys = 16, 1600
+	s, locks := counted(t, shards)
+	for i := range keys {
+		s.Add(fmt.Sprintf("station-%d", i), 1)
+	}
+	w, r := total(locks)
+	require.Equal(t, int64(keys), w, "%d Adds took %d write locks in all: each Add takes exactly one, its shard's "+
+		"(no extra lock around the whole Store: that is the hot spot again)", keys, w)
+	require.Zero(t, r, "Add took read locks: it writes, so it takes its shard's Lock")
+	mean := float64(keys) / shards
+	for i, l := range locks {
+		n := l.locks.Load()
+		require.Positive(t, n, "shard %d was never used by %d different keys: hash the whole key to pick a "+
+			"shard (hash/maphash), modulo the number of shards", i, keys)
+		require.LessOrEqual(t, float64(n), 3*mean, "shard %d got %d of %d keys (a fair share is %.0f): keys "+
+			"must spread evenly, or one shard is the new hot spot", i, n, keys, mean)
+	}
+	for i := range keys {
+		if _, ok := s.Get(fmt.Sprintf("station-%d", i)); !ok {
+			t.Fatalf("key station-%d was added but Get does not find it: Get must look in the same shard Add used", i)
+		}
+	}
+	w2, r2 := total(locks)
+	assert.Equal(t, w, w2, "Get took write locks: a read takes its shard's RLock")
+	assert.Equal(t, int64(keys), r2, "%d Gets took %d read locks: each takes exactly one, its shard's", keys, r2)
+	before, _ := total(locks)
+	n := s.Len()
+	assert.Equal(t, keys, n)
+	after, rAfter := total(locks)
+	assert.Equal(t, before, after, "Len took write locks: it only reads")
+	assert.Equal(t, r2+shards, rAfter, "Len takes each shard's read lock once")
+}
+
+func TestStoreSameKeySameShard(t *testing.T) {
+	s, locks := counted(t, 7)
+	for _, key := range []string{"a", "b", "oslo", "a much longer key than the others"} {
+		first := shardOf(t, s, locks, key)
+		for range 5 {
+			assert.Equal(t, first, shardOf(t, s, locks, key), "key %q went to different shards: the same key "+
+				"must always go to the same shard, or its counter splits in two", key)
+		}
+	}
+}
+
+func TestShardsWorkIndependently(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	s, locks := counted(t, 8)
+	// Two keys in different shards.
+	a := "key-a"
+	sa := shardOf(t, s, locks, a)
+	b, sb := "", -1
+	for i := range 1000 {
+		k := fmt.Sprint("key-", i)
+		if sb = shardOf(t, s, locks, k); sb != sa {
+			b = k
+			break
+		}
+	}
+	require.NotEqual(t, -1, sb, "a thousand keys all went to one shard")
+	require.NotEqual(t, sa, sb)
+
+	// An Add of a stops while it holds its shard's lock; an Add and a Get of b must still go through.
+	g := &gate{held: make(chan struct{}), release: make(chan struct{})}
+	locks[sa].gate.Store(g)
+	stuck := make(chan struct{})
+	go func() {
+		defer close(stuck)
+		s.Add(a, 1)
+	}()
+	t.Cleanup(func() { // after a failure too, so that nothing is left blocked
+		close(g.release)
+		<-stuck
+	})
+	coursetest.Within(t, func() { <-g.held }, "Add(%q) never took its shard's lock", a)
+	coursetest.Within(t, func() {
+		s.Add(b, 1)
+		s.Get(b)
+	}, "Add(%q) waited while another goroutine held shard %d's lock, although %q lives in shard %d: "+
+		"is there one lock around the whole Store? Each shard's lock guards only that shard", b, sa, b, sb)
+}
+
+func TestNew(t *testing.T) {
+	assert.Panics(t, func() { New(0, nil) }, "New(0, ...) must panic: a Store needs a shard")
+	s := New(1, nil) // the default locks work
+	s.Add("x", 1)
+	v, _ := s.Get("x")
+	assert.Equal(t, 1, v)
+}
+
+// The benchmarks compare the hot spot and the sharded store under load from every P:
+// go test -bench=Store -cpu=1,2,4 ./day6_performance/profiling/
+// and with -mutexprofile=mutex.out, `go tool pprof -top mutex.out` shows who waited for which lock.
+func BenchmarkHotStore(b *testing.B) {
+	s := NewHotStore()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			s.Add(keys[i%len(keys)], 1)
+			i++
+		}
+	})
+}
+
+func BenchmarkStore(b *testing.B) {
+	s := New(64, nil)
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			s.Add(keys[i%len(keys)], 1)
+			i++
+		}
+	})
+}
+
+var keys = func() []string {
+	k := make([]string, 1024)
+	for i := range k {
+		k[i] = fmt.Sprint("station-", i)
+	}
+	return k
+}()

@@ -1,0 +1,115 @@
+// Package tuning is Day 6's fifth exercise: four ways to make correct concurrent code faster, each
+// measured by a benchmark before you believe it. A counter updated with one atomic instruction
+// instead of a lock; a counter split into shards, each on its own cache line, so that cores stop
+// fighting over one line (false sharing); values sent over a channel in batches, so that a million
+// values cost thousands of channel operations, not a million; and buffers reused through a
+// sync.Pool, so that a hot path allocates nothing.
+package tuning
+
+import (
+	"io"
+	"sync"
+	"sync/atomic"
+)
+
+// MutexCounter is the baseline: a counter guarded by a mutex. It is given, working.
+type MutexCounter struct {
+	mu sync.Mutex
+	n  int64
+}
+
+// Inc adds one.
+func (c *MutexCounter) Inc() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+// Value returns the count.
+func (c *MutexCounter) Value() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// AtomicCounter is a counter updated with atomic operations, no lock. The zero value is ready to use.
+type AtomicCounter struct {
+	// TODO: one field of a sync/atomic type.
+}
+
+// Inc adds one.
+func (c *AtomicCounter) Inc() {
+	panic("TODO: implement AtomicCounter.Inc (day6_performance/tuning)")
+}
+
+// Value returns the count.
+func (c *AtomicCounter) Value() int64 {
+	panic("TODO: implement AtomicCounter.Value (day6_performance/tuning)")
+}
+
+// CacheLine is the size in bytes of a cache line on the processors Go runs on most (x86-64, most
+// arm64): the unit in which cores own memory.
+const CacheLine = 64
+
+// Shard is one part of a ShardedCounter: a counter alone on its cache line, padded so that its
+// size is a multiple of CacheLine and no two shards' counters share a line.
+type Shard struct {
+	n atomic.Int64
+	// TODO: pad the struct to a whole cache line with a blank field: _ [N]byte.
+}
+
+// ShardedCounter spreads increments over shards, so that goroutines on different cores update
+// different cache lines. Value sums the shards.
+type ShardedCounter struct {
+	// TODO: the shards.
+}
+
+// NewShardedCounter returns a counter with n shards. It panics if n < 1.
+func NewShardedCounter(n int) *ShardedCounter {
+	panic("TODO: implement NewShardedCounter (day6_performance/tuning)")
+}
+
+// Inc adds one to the shard of worker: worker modulo the number of shards. Give each goroutine its
+// own worker number (0, 1, 2, ...), so that they update different shards. worker must not be negative.
+func (c *ShardedCounter) Inc(worker int) {
+	panic("TODO: implement ShardedCounter.Inc (day6_performance/tuning)")
+}
+
+// Value returns the sum of the shards. While increments go on, it is a value the counter had at
+// some moment during the call, or close to one.
+func (c *ShardedCounter) Value() int64 {
+	panic("TODO: implement ShardedCounter.Value (day6_performance/tuning)")
+}
+
+// Shards returns each shard's count, in shard order.
+func (c *ShardedCounter) Shards() []int64 {
+	panic("TODO: implement ShardedCounter.Shards (day6_performance/tuning)")
+}
+
+// Batch runs produce on a new goroutine and sends the values it emits on the returned channel in
+// slices of size values, in the order they were emitted, plus one shorter slice for the values left
+// when produce returns (none if no value is left). It closes the returned channel after the last
+// slice. Each slice is the receiver's to keep: Batch never writes to a slice after it sent it. The
+// receiver must read until the channel is closed. Batch panics if size < 1.
+//
+// A channel operation costs far more than appending to a slice: n values cost n/size of them.
+func Batch(size int, produce func(emit func(int))) <-chan []int {
+	// TODO: one goroutine calls produce with an emit function that appends to a slice and, when it is
+	// full, sends it and starts a new slice; when produce returns, send what is left and close.
+	panic("TODO: implement Batch (day6_performance/tuning)")
+}
+
+// Encoder writes records as text lines. It is safe for concurrent use, and once warmed up it
+// allocates nothing per line: its scratch buffers come from a sync.Pool.
+type Encoder struct {
+	// TODO: a sync.Pool of scratch buffers (store *[]byte: a pointer fits in the pool's interface
+	// value without an allocation of its own).
+}
+
+// Encode writes one line to w: name, a colon, and the values separated by commas, then a newline,
+// in a single call of w.Write. For example "temp:21,-3,7\n".
+func (e *Encoder) Encode(w io.Writer, name string, values []int) error {
+	// TODO: take a buffer from the pool, build the line with append and strconv.AppendInt, write it,
+	// then put the buffer back.
+	panic("TODO: implement Encoder.Encode (day6_performance/tuning)")
+}
