@@ -40,6 +40,9 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if strict && *noSandbox {
 		return &exitError{2, "--no-sandbox does not go with --sandbox or --protect-from"}
 	}
+	if *protect != "" && c.noRace {
+		return &exitError{2, "cannot grade in CI mode without the race detector: drop --no-race"}
+	}
 	useSandbox := false
 	if !*noSandbox {
 		root, err := findRoot()
@@ -76,6 +79,9 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	opts, err := c.options(root, stderr)
 	if err != nil {
 		return err
+	}
+	if *protect != "" && !opts.Race {
+		return &exitError{2, "cannot grade in CI mode without the race detector: it needs cgo and a C compiler (apt-get install gcc)"}
 	}
 	opts.Sandbox = useSandbox
 	// The reports are written after every sandboxed process is dead, where none could see them.

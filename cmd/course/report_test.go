@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -39,4 +40,30 @@ func TestReportStdoutRunsNoWorkflowCommand(t *testing.T) {
 	for _, l := range lines[1 : len(lines)-1] {
 		assert.NotContains(t, l, m[1], "the token appears only on the first and last lines")
 	}
+}
+
+// CI mode grades with the race detector or not at all: a pass without it says nothing about races.
+func TestCIModeNeedsTheRaceDetector(t *testing.T) {
+	tinyCourse(t)
+	out, err := runCLI("grade", "-q", "--no-race", "--protect-from", "HEAD")
+	assert.Equal(t, 2, exitCode(err), out)
+	assert.Contains(t, err.Error(), "race detector")
+}
+
+// Without a working sandbox, CI mode exits 2 with one sentence; a local grade goes on and says so once.
+func TestNoSandbox(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	require.NoError(t, err)
+	tinyCourse(t)
+	t.Setenv("PATH", filepath.Dir(goCmd)) // go, but no bwrap
+	_, err = runCLI("grade", "-q", "--sandbox")
+	require.Error(t, err)
+	assert.Equal(t, 2, exitCode(err))
+	assert.Contains(t, err.Error(), "cannot grade in CI mode without the sandbox: ")
+	assert.NotContains(t, err.Error(), "\n", "one sentence")
+
+	out, err := runCLI("grade", "--no-race", "day1_x/done")
+	require.NoError(t, err, out)
+	assert.Equal(t, 1, strings.Count(out, "grading without a sandbox"), out)
+	assert.Contains(t, out, "Total: 4 / 4 points")
 }

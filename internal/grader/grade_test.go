@@ -323,6 +323,7 @@ func TestGradeBrokenExercises(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a dozen test binaries")
 	}
+	t.Parallel() // mostly waiting for hung binaries' timeouts
 	testGradeBrokenExercises(t, false)
 }
 
@@ -330,6 +331,7 @@ func TestGradeBrokenExercises(t *testing.T) {
 // at the timeout and floods of output come out the same.
 func TestGradeBrokenExercisesInTheSandbox(t *testing.T) {
 	needSandbox(t)
+	t.Parallel()
 	testGradeBrokenExercises(t, true)
 }
 

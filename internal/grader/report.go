@@ -239,7 +239,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 				fmt.Fprintf(w, "- ... and %d more\n", len(r.Protected)-50)
 				break
 			}
-			fmt.Fprintf(w, "- %s (%s)\n", mdCode(p.Path), mdCode(p.Action))
+			fmt.Fprintf(w, "- %s (%s)\n", mdCode(p.Path), mdEscape(p.Action)) // Action is the grader's own words
 		}
 	}
 	flagged := false

@@ -128,7 +128,9 @@ func TestCourseCodeFollowsTheRules(t *testing.T) {
 	mod := ModulePath(root)
 	for _, e := range m.Exercises {
 		require.NotNil(t, e.AllowedImports(), "%s has an allowlist", e.ID)
-		for _, dir := range []string{filepath.Join(root, e.ID), filepath.Join(root, "solutions", e.ID)} {
+		// Mutants too: a mutant must be rejected by the tests, not by a rule.
+		mutants, _ := filepath.Glob(filepath.Join(root, "solutions", e.ID, "testdata", "mutants", "*"))
+		for _, dir := range append([]string{filepath.Join(root, e.ID), filepath.Join(root, "solutions", e.ID)}, mutants...) {
 			if _, err := os.Stat(dir); err != nil {
 				continue // a student edition has no solutions
 			}
