@@ -107,16 +107,23 @@ func TestProcessAll(t *testing.T) {
 			coursetest.Bubble(t, "ProcessAll never returned although every call of fn did", func(t *testing.T) {
 				const n = 8
 				release := make(chan struct{})
-				var finished atomic.Int32
+				var started, finished atomic.Int32
 				returned := make(chan struct{})
 				go func() {
 					defer close(returned)
 					ProcessAll(slices.Repeat([]int{1}, n), func(int) {
+						started.Add(1)
 						<-release
 						finished.Add(1)
 					})
 				}()
 				synctest.Wait() // every call is blocked on release, or ProcessAll has already returned
+				if got := started.Load(); got != n {
+					close(release)
+					<-returned
+					t.Fatalf("%d of %d calls of fn were under way at once: ProcessAll must call fn on every item, "+
+						"each on its own goroutine (a call run in place waits for the one before it)", got, n)
+				}
 				select {
 				case <-returned:
 					t.Errorf("ProcessAll returned while %d of %d calls of fn were still running: wg.Wait ran before "+

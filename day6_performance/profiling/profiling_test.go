@@ -98,14 +98,18 @@ func TestStoreCounts(t *testing.T) {
 	assert.True(t, ok, "Add(key, 0) creates the key")
 	assert.Equal(t, 3, s.Len(), "Len counts the keys of every shard")
 
-	// Many goroutines on few keys, readers beside writers: exact sums, and no data race.
+	// Many goroutines on few keys, readers beside writers: exact sums, and no data race. The given
+	// HotStore runs the same load, as the baseline Store must agree with.
 	const goroutines, each = 8, 500
+	hot := NewHotStore()
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
 			for i := range each {
 				s.Add(fmt.Sprint("k", i%10), 1)
 				s.Get(fmt.Sprint("k", (i+g)%10))
+				hot.Add(fmt.Sprint("k", i%10), 1)
+				hot.Get(fmt.Sprint("k", (i+g)%10))
 				if i%100 == 0 {
 					s.Len()
 				}
@@ -116,6 +120,8 @@ func TestStoreCounts(t *testing.T) {
 	for k := range 10 {
 		v, _ := s.Get(fmt.Sprint("k", k))
 		require.Equal(t, goroutines*each/10, v, "key k%d: concurrent Adds were lost", k)
+		h, _ := hot.Get(fmt.Sprint("k", k))
+		require.Equal(t, v, h, "key k%d: Store and the given HotStore disagree", k)
 	}
 }
 

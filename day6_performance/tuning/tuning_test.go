@@ -66,6 +66,11 @@ func TestAtomicCounter(t *testing.T) {
 	require.Equal(t, int64(goroutines*each), c.Value(),
 		"%d goroutines called Inc %d times each: a lower count means lost updates (c.n++ is a read and a "+
 			"write, not one atomic step)", goroutines, each)
+	var base MutexCounter // the given baseline, under the same load
+	coursetest.Within(t, func() {
+		hammer(goroutines, each, func(int) { base.Inc() }, base.Value)
+	}, "the MutexCounter baseline never finished")
+	require.Equal(t, c.Value(), base.Value(), "AtomicCounter and the MutexCounter baseline disagree")
 }
 
 func TestShardLayout(t *testing.T) {

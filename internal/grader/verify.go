@@ -102,7 +102,8 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 			// Called by Grade one at a time; mu also orders it against other rounds.
 			mu.Lock()
 			defer mu.Unlock()
-			timings = append(timings, timing{kind, r.ID, label, cpu, r.Seconds, failFast})
+			name, _, _ := strings.Cut(label, " (") // the mutant's name, without its bug
+			timings = append(timings, timing{kind, r.ID, name, cpu, r.Seconds, failFast})
 			if opts.Progress == nil {
 				return
 			}

@@ -364,8 +364,14 @@ func (r *Report) WriteText(w io.Writer, min float64, verbose bool) {
 			fmt.Fprintf(w, "\n%s\n", strings.Join(lines, "\n"))
 		}
 	}
-	var eq, stale, all []string
+	var eq, stale, slow, all []string
 	for _, e := range r.Exercises {
+		for _, m := range e.Mutants {
+			if m.Status == Killed && m.Seconds >= grader.SlowRun.Seconds() {
+				slow = append(slow, fmt.Sprintf("slow       %s %s: killed after %.1fs at GOMAXPROCS=%s (goal: under %.0fs): %s",
+					e.ID, m.ID, m.Seconds, m.CPU, grader.SlowRun.Seconds(), clipLine(m.Reason, 120)))
+			}
+		}
 		for _, q := range e.Equivalent {
 			eq = append(eq, fmt.Sprintf("equivalent %s %s: %s", e.ID, q.Mutant, q.Reason))
 		}
@@ -383,6 +389,7 @@ func (r *Report) WriteText(w io.Writer, min float64, verbose bool) {
 			all = append(all, line)
 		}
 	}
+	section(slow)
 	section(eq)
 	section(stale)
 	if verbose {
