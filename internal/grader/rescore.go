@@ -64,8 +64,11 @@ func RescorePR(raw []byte, m *Manifest, root string, changed []string, listed, c
 		got[e.ID] = e
 	}
 
-	// Protected changes are rebuilt from the API's file list, never taken from the raw report.
-	out := &Report{Schema: Schema, Race: in.Race, NoRace: clip(in.NoRace, 300)}
+	// Protected changes are rebuilt from the API's file list, never taken from the raw report, and
+	// the raw report's reason for grading without the race detector is not repeated: it is text the
+	// untrusted job wrote. CI mode refuses to grade without the detector, so Race is false only in a
+	// report that was not made by an honest CI run, and the scorecard then says so in its own words.
+	out := &Report{Schema: Schema, Race: in.Race}
 	void := "" // why nothing the untrusted job reported can be believed
 	for _, p := range changed {
 		p = path.Clean(strings.TrimSpace(p))
