@@ -39,17 +39,11 @@ func CurrentPatience() time.Duration {
 	return Patience
 }
 
-// After is time.After(CurrentPatience()) for guards written by hand: it returns a channel that
-// receives once the guard's patience has run out, and records that a guard fired, so that later
-// guards wait only Hurried. Use it in a select beside the event the test waits for.
-func After() <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	time.AfterFunc(CurrentPatience(), func() {
-		fired.Store(true)
-		ch <- time.Now()
-	})
-	return ch
-}
+// After is time.After(CurrentPatience()) for guards written by hand: a channel that receives once
+// the guard's patience has run out. It cannot be stopped, so it does not record a hang when it
+// fires (it would fire after a guard that succeeded too): a guard that wants later guards to hurry
+// after it declared a hang uses Guard, and stops it when the awaited event comes first.
+func After() <-chan time.Time { return time.After(CurrentPatience()) }
 
 // Within runs fn on a new goroutine and waits for it to return. If it has not returned after
 // CurrentPatience, Within fails the test with the message built from format and args, followed by the
