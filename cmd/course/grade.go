@@ -92,6 +92,13 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		text = stderr // stdout is the report's, for a pipe
 	}
 	rep.WriteText(text, m)
+	if next, ok := rep.Next(); ok && mode == "" {
+		// The scorecard showed the first hint: `course hint` goes on with the second.
+		if s := loadState(root); s.Hints[next.ID] == 0 {
+			s.Hints[next.ID] = 1
+			_ = s.save(root)
+		}
+	}
 	if *verbose {
 		writeFailures(text, rep)
 	}
