@@ -140,6 +140,13 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(text, "  %-34s %-12s %s\n", e.ID, verdict, grader.MutantLabel(root, e.ID, *mutant-1))
 		}
 	}
+	if next, ok := rep.Next(); ok && mode == "" {
+		// The scorecard showed the first hint: `course hint` goes on with the second.
+		if s := loadState(root); s.Hints[next.ID] == 0 {
+			s.Hints[next.ID] = 1
+			_ = s.save(root)
+		}
+	}
 	if *verbose {
 		writeFailures(text, rep)
 	}

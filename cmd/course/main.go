@@ -28,37 +28,49 @@ import (
 const usage = `course: the Week 11 concurrency course tool
 
 Usage:
-  course grade  [flags] [PATTERN...]   run the exercises' tests with -race and print a scorecard
-  course verify [flags] [PATTERN...]   check the course itself (instructors; what 'make test' runs)
-  course mutate [flags] [PATTERN...]   instructors: generated mutants of the solutions, the survivors
-                                       as diffs, and the mutation score
-  course watch  [--manual] [EXERCISE]  work in a loop: the current exercise's tests run on every
-                                       save; keys for hints, next exercise, list, quit
-  course list   [PATTERN...]           every exercise in course order: status, points, topic
-  course hint   [EXERCISE] [N | --all] the next hint of your current exercise (or of EXERCISE),
-                                       or its N-th
-  course solution [--force] EXERCISE   the reference solution, once your exercise passes
-  course reset  [--yes] EXERCISE       put the original stub back (your files are kept in
-                                       .course/backup/)
-  course report --raw FILE [--changed-files FILE] [--json F] [--markdown F] [--classroom F]
-                                       CI, trusted side: re-score an untrusted grade.json
-  course export --student DIR          instructors: write the student edition (no solutions, no
-                                       mutants) into DIR
+  course watch  [--manual] [EXERCISE]  work in a loop: the current exercise's
+                                       tests run on every save; keys for hints,
+                                       next exercise, list, quit
+  course grade  [flags] [PATTERN...]   run the exercises' tests with -race and
+                                       print a scorecard
+  course list   [PATTERN...]           every exercise in course order: status,
+                                       points, topic
+  course hint   [EXERCISE] [N | --all] the next hint of your current exercise
+                                       (or of EXERCISE), or its N-th
+  course solution [--force] EXERCISE   the reference solution, once your
+                                       exercise passes
+  course reset  [--yes] EXERCISE       put the original stub back (your files
+                                       are kept in .course/backup/)
+  course verify [flags] [PATTERN...]   check the course itself (what 'make test'
+                                       runs)
+  course mutate [flags] [PATTERN...]   instructors: generated mutants of the
+                                       solutions, the survivors as diffs, and
+                                       the mutation score
   course trace  [flags] EXERCISE [BENCH]
-                                       run the exercise's benchmarks with the execution tracer and
-                                       draw what ran when (one lane per P) as an SVG picture
+                                       draw what ran when (one lane per P), from
+                                       the execution tracer, as an SVG picture
+  course report --raw FILE [--changed-files FILE] [--json F] [--markdown F]
+                [--classroom F]        CI, trusted side: re-score an untrusted
+                                       grade.json
+  course export --student DIR          instructors: write the student edition
+                                       (no solutions, no mutants) into DIR
   course overlay [--mutant N] [PATTERN...]
-                                       instructors: write a go test -overlay file that swaps in the
-                                       reference solutions (or mutant N) and print its path
+                                       instructors: write a go test -overlay
+                                       file that swaps in the reference
+                                       solutions (or mutant N); print its path
 
-A PATTERN selects exercises: a day number ("2"), a day ("day2_sync", "./day2_sync/..."), or an
-exercise ("day2_sync/barrier", or just "barrier"). No pattern means the whole course. Flags may
-come before or after the patterns; "--json -" writes the report to stdout.
+A PATTERN selects exercises: a day number ("2"), a day ("day2_sync",
+"./day2_sync/..."), or an exercise ("day2_sync/barrier", or just "barrier").
+No pattern means the whole course. Flags may come before or after the
+patterns; "--json -" writes the report to stdout.
 
 Exit status:
-  0  grade: a grade was produced, whatever the score; verify: every exercise checked out
-  1  grade: the score is below --fail-under; verify: at least one exercise failed its check
-  2  the tool itself could not work (no Go toolchain, unreadable manifest, bad flags)
+  0  grade: a grade was produced, whatever the score; verify: every exercise
+     checked out
+  1  grade: the score is below --fail-under; verify: at least one exercise
+     failed its check; solution: the exercise does not pass yet
+  2  the tool itself could not work (no Go toolchain, unreadable manifest, bad
+     flags)
 
 Run 'course COMMAND -h' for a command's flags.
 `

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,6 +249,10 @@ func TestGradeScorecardAndReports(t *testing.T) {
 	md, err := os.ReadFile(mdFile)
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "## Grade: 4 / 10 points")
+
+	out, err = runCLI("hint")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Hint 2/3: second hint of todo", "the scorecard showed hint 1, so `course hint` goes on with hint 2")
 
 	_, err = runCLI("grade", "-q", "--no-race", "--fail-under", "5")
 	assert.Equal(t, 1, exitCode(err), "below --fail-under exits 1")
@@ -538,4 +543,24 @@ func TestResetRestoresTheStubAndKeepsABackup(t *testing.T) {
 	out, err = runCLI("reset", "--yes", "todo")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "already the original stub")
+}
+
+func TestParseFlagsAfterPatterns(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	v := fs.Bool("v", false, "")
+	j := fs.String("json", "", "")
+	done, err := parseFlags(fs, []string{"day2_sync", "-v", "barrier", "--json", "-", "--", "-odd"})
+	require.NoError(t, err)
+	require.False(t, done)
+	assert.True(t, *v)
+	assert.Equal(t, "-", *j)
+	assert.Equal(t, []string{"day2_sync", "barrier", "-odd"}, fs.Args(), "positional arguments in order; after -- even one that starts with -")
+}
+
+func TestVerboseShowsOnlyStartedExercises(t *testing.T) {
+	tinyCourse(t)
+	out, err := runCLI("grade", "-q", "--no-race", "-v")
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, "=== day1_x/todo", "a not-started exercise's TODO panics are not shown with -v")
+	assert.NotContains(t, out, "panic: TODO")
 }
