@@ -5,6 +5,8 @@ TOOLS    := $(GO) tool -modfile=tools/go.mod
 # A -race test binary sleeps 1 s at exit by default; this removes the wait, not the checks.
 export GORACE := atexit_sleep_ms=0
 
+# The exercise packages, for `make stress`.
+DAYS     := ./day1_threading/... ./day2_sync/... ./day3_queues/... ./day4_processes/... ./day5_futures/... ./day6_performance/...
 # What `make bench` benchmarks; pass PKG=./day3_queues/concmap/ to narrow it.
 PKG      ?= ./day1_threading/parallel/
 # Extra flags for `make grade`, e.g. GRADE_FLAGS="--json grade.json" or a pattern: GRADE_FLAGS=day2_sync
@@ -73,8 +75,8 @@ stress: ## instructors: the reference solutions, 50 runs in a row and at -cpu=1,
 ifeq ($(STUDENT_EDITION),yes)
 	$(instructors_only)
 else
-	$(GO) test -race -count=50 -overlay="$$($(GO) run ./cmd/course overlay)" ./day1_threading/... ./day2_sync/... ./day3_queues/...
-	$(GO) test -race -count=20 -cpu=1,2,4 -overlay="$$($(GO) run ./cmd/course overlay)" ./day1_threading/... ./day2_sync/... ./day3_queues/...
+	$(GO) test -race -count=50 -overlay="$$($(GO) run ./cmd/course overlay)" $(DAYS)
+	$(GO) test -race -count=20 -cpu=1,2,4 -overlay="$$($(GO) run ./cmd/course overlay)" $(DAYS)
 endif
 
 fmt: ## gofmt every Go file
