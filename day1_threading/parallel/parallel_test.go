@@ -3,6 +3,7 @@ package parallel
 import (
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -85,14 +86,16 @@ func checkChunks(chunks []Range, lo, hi, n int) string {
 }
 
 // TestSumRunsEveryChunkAtOnce proves Sum really runs the chunks concurrently: every part blocks until
-// the test has seen all of them start, whatever the number of cores.
+// the test has seen all of them start, whatever the number of cores. GOMAXPROCS is 2 here, so that
+// a Sum that runs at most GOMAXPROCS (or NumCPU) parts at a time is caught on any machine.
 func TestSumRunsEveryChunkAtOnce(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, tc := range []struct{ lo, hi, workers int }{
-		{0, 100, 2}, {0, 1000, 4}, {10, 17, 7}, {0, 3, 8}, {0, 10, 4}, {0, 10, 6},
+		{0, 100, 2}, {0, 1000, 4}, {10, 17, 7}, {0, 3, 8}, {0, 10, 4}, {0, 10, 6}, {0, 1000, 64}, {-500, 500, 300},
 	} {
 		t.Run(fmt.Sprintf("[%d,%d) with %d workers", tc.lo, tc.hi, tc.workers), func(t *testing.T) {
-			coursetest.Bubble(t, "Sum never returned after every part was released", func(t *testing.T) {
+			coursetest.InBubble(t, "Sum never returned after every part was released", func(t *testing.T) {
 				var started atomic.Int64
 				release := make(chan struct{})
 				var mu sync.Mutex
@@ -112,7 +115,8 @@ func TestSumRunsEveryChunkAtOnce(t *testing.T) {
 				want := min(tc.workers, tc.hi-tc.lo)
 				assert.Equal(t, int64(want), started.Load(),
 					"only %d of %d chunks were being worked on at once: Sum must start a goroutine per chunk "+
-						"before waiting for any (a sequential loop cannot use more than one core)", started.Load(), want)
+						"before waiting for any, all at the same time (no loop running them one by one, no limit such "+
+						"as GOMAXPROCS or NumCPU on how many run at once)", started.Load(), want)
 				close(release)
 				total := <-sumDone
 				assert.Equal(t, tc.hi-tc.lo, total, "Sum of the chunk lengths must be hi-lo")
@@ -127,7 +131,7 @@ func TestSumRunsEveryChunkAtOnce(t *testing.T) {
 // TestSumAddsThePartsUp checks Sum's total with parts that return different values, from several
 // goroutines at once; run it with -race.
 func TestSumAddsThePartsUp(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
 	sumOfSquares := func(r Range) int {
 		s := 0
 		for i := r.Lo; i < r.Hi; i++ {
@@ -157,7 +161,7 @@ func TestSumAddsThePartsUp(t *testing.T) {
 
 // TestCountPrimes checks CountPrimes on known counts, with several GOMAXPROCS values.
 func TestCountPrimes(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
 	cases := []struct{ lo, hi, want int }{
 		{0, 2, 0}, {2, 3, 1}, {-10, 10, 4}, {0, 100, 25}, {10, 20, 4}, {100, 200, 21},
 		{0, 1000, 168}, {7919, 7920, 1}, {0, 10_000, 1229}, {0, 100_000, 9592},
@@ -175,14 +179,36 @@ func TestCountPrimes(t *testing.T) {
 }
 
 // TestCountPrimesCountsTheChunksInParallel checks that CountPrimes counts runtime.GOMAXPROCS(0) chunks,
-// each on its own goroutine, all at the same time. Nothing can make CountPrimesSequential wait at a
-// gate, so the test counts primes again and again, and looks at every goroutine's stack until it has
-// seen every chunk being counted at the same moment.
+// each on its own goroutine, all at the same time, reading GOMAXPROCS on every call. Nothing can make
+// CountPrimesSequential wait at a gate, so the test counts primes again and again, and looks at every
+// goroutine's stack until it has seen every chunk being counted at the same moment; it also fails if it
+// ever sees more chunks than that. It runs with GOMAXPROCS 3 and 7, so that no fixed number of chunks
+// (the machine's core count, a value read once at start-up) passes.
 func TestCountPrimesCountsTheChunksInParallel(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	const procs = 5
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-	coursetest.Within(t, func() { CountPrimes(0, 10) }, "CountPrimes(0, 10) never returned")
+	coursetest.CheckLeaksOnPass(t)
+	for _, procs := range []int{3, 7} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			countChunksInParallel(t, procs)
+		})
+	}
+}
+
+// countChunksInParallel is TestCountPrimesCountsTheChunksInParallel with GOMAXPROCS = procs.
+func countChunksInParallel(t *testing.T, procs int) {
+	t.Helper()
+	// First count the goroutines one call creates: one per chunk, and at most two helpers.
+	runtime.GC() // let the garbage collector start its goroutines for the new GOMAXPROCS now, not during the call
+	before := goroutinesCreated()
+	var got int
+	coursetest.Within(t, func() { got = CountPrimes(0, 1000) }, "CountPrimes(0, 1000) never returned")
+	created := goroutinesCreated() - before - 1 // Within started one
+	if created < uint64(procs) || created > uint64(procs+2) {
+		t.Fatalf("with GOMAXPROCS=%d, CountPrimes(0, 1000) started %d goroutines: it must split [lo, hi) into "+
+			"runtime.GOMAXPROCS(0) chunks with Sum, reading it on every call (not once at start-up, and not "+
+			"runtime.NumCPU() or a fixed number), and count each chunk on its own goroutine", procs, created)
+	}
+	assert.Equal(t, 168, got, "CountPrimes(0, 1000)")
 
 	stop := make(chan struct{})
 	counting := make(chan struct{})
@@ -193,11 +219,11 @@ func TestCountPrimesCountsTheChunksInParallel(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				CountPrimes(0, 1_000_000)
+				CountPrimes(1_000_000_000, 1_000_100_000) // chunks of about the same cost
 			}
 		}
 	}()
-	defer coursetest.Within(t, func() { close(stop); <-counting }, "CountPrimes(0, 1000000) never returned")
+	defer coursetest.Within(t, func() { close(stop); <-counting }, "CountPrimes never returned")
 
 	// countingNow reports how many goroutines are counting primes at this moment.
 	countingNow := func() int {
@@ -209,21 +235,38 @@ func TestCountPrimesCountsTheChunksInParallel(t *testing.T) {
 		}
 		return n
 	}
-	most := 0
+	most, samples := 0, 0
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	deadline := coursetest.After()
-	for most < procs {
+	for most < procs || samples < 20 {
 		select {
 		case <-tick.C:
-			most = max(most, countingNow())
+			n := countingNow()
+			if n > procs {
+				t.Fatalf("with GOMAXPROCS=%d, CountPrimes had %d chunks being counted at the same time: it must split "+
+					"[lo, hi) into exactly runtime.GOMAXPROCS(0) chunks, reading it on every call (not once at start-up, "+
+					"and not runtime.NumCPU() or a fixed number)", procs, n)
+			}
+			if n > 0 {
+				samples++
+			}
+			most = max(most, n)
 		case <-deadline:
 			t.Fatalf("with GOMAXPROCS=%d, CountPrimes never had %d chunks being counted at the same time (the most "+
-				"seen at once in %v was %d): it must split [lo, hi) into runtime.GOMAXPROCS(0) chunks with Sum and count "+
-				"each with CountPrimesSequential on its own goroutine; calling CountPrimesSequential on the whole range, "+
-				"or splitting into runtime.NumCPU() or a fixed number of chunks, does not", procs, procs, coursetest.Patience, most)
+				"seen at once was %d): it must split [lo, hi) into runtime.GOMAXPROCS(0) chunks with Sum, reading it on "+
+				"every call, and count each with CountPrimesSequential on its own goroutine; calling "+
+				"CountPrimesSequential on the whole range, or splitting into runtime.NumCPU() or a fixed number of "+
+				"chunks, does not", procs, procs, most)
 		}
 	}
+}
+
+// goroutinesCreated returns how many goroutines the program has created since it started.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // The benchmark pair: see how CPU-bound work speeds up with cores (Go has no GIL) by running
