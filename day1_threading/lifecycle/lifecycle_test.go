@@ -261,17 +261,16 @@ func (c opaqueCtx) Err() error {
 // returned on its own, so nothing the context holds (here, a watcher goroutine) outlives the worker.
 func TestWorkerReleasesItsContextWhenFnReturns(t *testing.T) {
 	coursetest.CheckLeaksOnPass(t)
-	before := goleak.IgnoreCurrent()
-	parent := opaqueCtx{Context: context.Background(), done: make(chan struct{})}
-	defer close(parent.done) // on failure, let the leaked watcher go
-	w := NewWorker(func(ctx context.Context) error { return errBoom })
-	require.NoError(t, w.Start(parent))
-	var err error
-	coursetest.Within(t, func() { err = w.Wait() }, "Wait never returned although fn returned at once")
-	assert.ErrorIs(t, err, errBoom, "Wait must return the error fn returned")
-	assert.NoError(t, goleak.Find(before), "a goroutine outlived the worker: the context Start derived with "+
-		"context.WithCancel was never cancelled. Call its cancel function once fn has returned, not only in Stop "+
-		"(go vet's lostcancel rule): until then the context holds resources, here a goroutine watching the parent")
+	coursetest.InBubble(t, "Wait never returned although fn returned at once, or a goroutine outlived the worker: "+
+		"the context Start derived with context.WithCancel was never cancelled. Call its cancel function once fn "+
+		"has returned, not only in Stop (go vet's lostcancel rule): until then the context holds resources, here "+
+		"a goroutine watching the parent", func(t *testing.T) {
+		parent := opaqueCtx{Context: context.Background(), done: make(chan struct{})}
+		w := NewWorker(func(ctx context.Context) error { return errBoom })
+		require.NoError(t, w.Start(parent))
+		assert.ErrorIs(t, w.Wait(), errBoom, "Wait must return the error fn returned")
+		// The bubble ends here: if the goroutine watching parent is still blocked, it reports it.
+	})
 }
 
 // TestStateIsSafeForConcurrentUse reads the state from several goroutines while the worker starts,
@@ -384,6 +383,14 @@ func TestConcurrentCallsOnANewWorker(t *testing.T) {
 		{"Start racing Stop", callers / 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// One round in a bubble first, where a worker that gets stuck is reported at once; then the
+			// rounds for real, outside the bubble, where the callers run truly in parallel.
+			coursetest.InBubble(t, "the worker got stuck: a Start or a Stop never returned ("+tc.name+")", func(t *testing.T) {
+				raceOnANewWorker(t, 0, callers, tc.starts)
+			})
+			if t.Failed() {
+				return
+			}
 			coursetest.Within(t, func() {
 				for round := range rounds {
 					if !raceOnANewWorker(t, round, callers, tc.starts) {
@@ -393,6 +400,18 @@ func TestConcurrentCallsOnANewWorker(t *testing.T) {
 			}, "the worker got stuck: a Start or a Stop never returned (%s)", tc.name)
 		})
 	}
+}
+
+// yieldingCtx is a context that is never cancelled and whose Done lets other goroutines run before it
+// returns. context.WithCancel calls its parent's Done, so a Start that derives fn's context between
+// checking the state and setting it gives the other callers time to check the state too.
+type yieldingCtx struct{ context.Context }
+
+func (yieldingCtx) Done() <-chan struct{} {
+	for range 20 {
+		runtime.Gosched()
+	}
+	return nil
 }
 
 // raceOnANewWorker makes callers goroutines call Start (the first starts of them) or Stop on one New
@@ -413,7 +432,7 @@ func raceOnANewWorker(t *testing.T, round, callers, starts int) bool {
 			}()
 			<-gate
 			if c < starts {
-				if w.Start(context.Background()) == nil {
+				if w.Start(yieldingCtx{context.Background()}) == nil {
 					started.Add(1)
 				}
 			} else {
