@@ -31,7 +31,7 @@ func TestRunReturnsResultsInJobOrder(t *testing.T) {
 	for _, tc := range []struct{ workers, jobs int }{
 		{1, 10}, {3, 10}, {4, 100}, {8, 3}, {2, 0}, {0, 5}, {-2, 5},
 	} {
-		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
+		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
 			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				jobs := make([]int, tc.jobs)
 				want := make([]string, tc.jobs)
@@ -44,9 +44,11 @@ func TestRunReturnsResultsInJobOrder(t *testing.T) {
 					return fmt.Sprint(j * j), nil
 				})
 				assert.NoError(t, err, "no job failed, so Run must return a nil error")
-				assert.Equal(t, want, got, "Run must return results[i] = fn(jobs[i]), in the order of jobs")
+				coursetest.EqualSlices(t, want, got, "Run must return results[i] = fn(jobs[i]), in the order of jobs")
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
@@ -54,7 +56,7 @@ func TestRunReturnsResultsInJobOrder(t *testing.T) {
 func TestRunNeverExceedsWorkers(t *testing.T) {
 	coursetest.CheckLeaksOnPass(t)
 	for _, workers := range []int{1, 2, 3, 8, 0, -3} {
-		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+		if !t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
 			bound := max(1, workers) // workers < 1 counts as 1
 			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				var hw coursetest.HighWater
@@ -71,7 +73,9 @@ func TestRunNeverExceedsWorkers(t *testing.T) {
 						"that many goroutines and have them take jobs from a channel, instead of one goroutine per job",
 					hw.Max(), workers, bound)
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
@@ -80,13 +84,14 @@ func TestRunNeverExceedsWorkers(t *testing.T) {
 // job finishes first.
 func TestRunKeepsEveryWorkerBusy(t *testing.T) {
 	coursetest.CheckLeaksOnPass(t)
+cases:
 	for _, tc := range []struct{ workers, jobs int }{{2, 6}, {4, 10}, {8, 8}, {50, 3}} {
 		for _, newestFirst := range []bool{false, true} {
 			order := "oldest"
 			if newestFirst {
 				order = "newest"
 			}
-			t.Run(fmt.Sprintf("%d workers %d jobs %s first", tc.workers, tc.jobs, order), func(t *testing.T) {
+			if !t.Run(fmt.Sprintf("%d workers %d jobs %s first", tc.workers, tc.jobs, order), func(t *testing.T) {
 				inFlight := min(tc.workers, tc.jobs) // exactly min(workers, len(jobs)) worker goroutines
 				coursetest.InBubble(t, stuck, func(t *testing.T) {
 					jobs := make([]int, tc.jobs)
@@ -161,7 +166,9 @@ func TestRunKeepsEveryWorkerBusy(t *testing.T) {
 					}
 					<-runDone
 				})
-			})
+			}) {
+				break cases // one failing case is enough to read; the others fail the same way
+			}
 		}
 	}
 }
@@ -171,7 +178,7 @@ func TestRunReportsEveryError(t *testing.T) {
 	coursetest.CheckLeaksOnPass(t)
 	errBad := errors.New("bad job")
 	for _, workers := range []int{1, 3, 10} { // with 10 workers every job runs at once, and job 9 finishes first
-		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+		if !t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
 			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				var ran atomic.Int64
 				jobs := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
@@ -191,7 +198,9 @@ func TestRunReportsEveryError(t *testing.T) {
 				assert.Equal(t, []int{0, -1, 20, 30, -1, 50, 60, -1, 80, 90}, results,
 					"results[i] must hold what fn returned for jobs[i], including for failed jobs")
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
@@ -200,7 +209,7 @@ func TestRunReportsEveryError(t *testing.T) {
 func TestRunLeavesNoWorkersBehind(t *testing.T) {
 	coursetest.CheckLeaksOnPass(t)
 	for _, tc := range []struct{ workers, jobs int }{{1, 1}, {4, 3}, {4, 50}, {3, 0}} {
-		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
+		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
 			coursetest.InBubble(t, "Run never returned, or worker goroutines were still blocked after it returned: "+
 				"close the jobs channel after the last job so the workers' range loops end, and wait for them "+
 				"(sync.WaitGroup) before returning", func(t *testing.T) {
@@ -212,7 +221,9 @@ func TestRunLeavesNoWorkersBehind(t *testing.T) {
 				assert.NoError(t, err)
 				assert.Len(t, got, tc.jobs)
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
@@ -229,7 +240,7 @@ func goroutinesCreated() uint64 {
 func TestRunStartsExactlyTheWorkersItNeeds(t *testing.T) {
 	coursetest.CheckLeaksOnPass(t)
 	for _, tc := range []struct{ workers, jobs int }{{1000, 3}, {1000, 1}, {4, 100}, {0, 10}, {-5, 10}} {
-		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
+		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
 			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				jobs := make([]int, tc.jobs)
 				runtime.GC() // start the garbage collector's own goroutines now, not during Run
@@ -242,6 +253,8 @@ func TestRunStartsExactlyTheWorkersItNeeds(t *testing.T) {
 					"it must start exactly min(workers, len(jobs)) = %d workers (and at most two helpers), not one "+
 					"goroutine per job, nor workers that have no job to take", created, tc.jobs, tc.workers, want)
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
