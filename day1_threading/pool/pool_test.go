@@ -258,3 +258,28 @@ func TestRunStartsExactlyTheWorkersItNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReturnsOnlyAfterEveryWorker runs many small pools with instant jobs, at several GOMAXPROCS
+// values, so that a worker which starts late (after the others took every job) is common. Run must
+// still wait for it: count the workers with wg.Add before starting them (or use wg.Go), never inside
+// them, where Wait may already have returned. Run it with -race, which reports such an Add.
+func TestRunReturnsOnlyAfterEveryWorker(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	for _, procs := range []int{1, 2, 4} {
+		if !t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			coursetest.InBubble(t, stuck, func(t *testing.T) {
+				jobs := []int{1, 2, 3, 4, 5, 6}
+				for range 100 {
+					var live atomic.Int64
+					results, _ := Run(3, jobs, func(j int) (int, error) { live.Add(1); defer live.Add(-1); return -j, nil })
+					if live.Load() != 0 || len(results) != len(jobs) || results[5] != -6 {
+						t.Fatalf("Run returned while a job was still running, or with results %v", results)
+					}
+				}
+			})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
+	}
+}
