@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
@@ -391,16 +392,36 @@ func TestConcurrentCallsOnANewWorker(t *testing.T) {
 			if t.Failed() {
 				return
 			}
-			coursetest.Within(t, func() {
+			patiently(t, func() {
 				for round := range rounds {
 					if !raceOnANewWorker(t, round, callers, tc.starts) {
 						return
 					}
 				}
-			}, "the worker got stuck: a Start or a Stop never returned (%s)", tc.name)
+			}, "the worker got stuck: a Start or a Stop never returned ("+tc.name+")")
 		}) {
 			break // one failing case is enough to read; the others fail the same way
 		}
+	}
+}
+
+// patiently runs fn on a new goroutine and fails t with msg if it has not returned after
+// coursetest.Patience. It is coursetest.Within with a stopped timer: Within's guard fires (and hurries
+// every later guard of the binary to one second) even when fn returned long before, and these rounds
+// may legitimately take more than a second on a busy machine.
+func patiently(t *testing.T, fn func(), msg string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	timer := time.NewTimer(coursetest.Patience)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		t.Fatalf("%s\n(still blocked after %v)", msg, coursetest.Patience)
 	}
 }
 
