@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -244,10 +245,14 @@ func TestRunStartsExactlyTheWorkersItNeeds(t *testing.T) {
 			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				jobs := make([]int, tc.jobs)
 				runtime.GC() // start the garbage collector's own goroutines now, not during Run
-				before := goroutinesCreated()
-				_, err := Run(tc.workers, jobs, func(j int) (int, error) { return j, nil })
-				created := goroutinesCreated() - before
-				assert.NoError(t, err)
+				// Other goroutines may start meanwhile (a timer's function): take the fewest of a few runs.
+				created := uint64(math.MaxUint64)
+				for range 3 {
+					before := goroutinesCreated()
+					_, err := Run(tc.workers, jobs, func(j int) (int, error) { return j, nil })
+					created = min(created, goroutinesCreated()-before)
+					assert.NoError(t, err)
+				}
 				want := min(max(1, tc.workers), tc.jobs)
 				assert.LessOrEqual(t, created, uint64(want+2), "Run created %d goroutines for %d jobs with workers = %d: "+
 					"it must start exactly min(workers, len(jobs)) = %d workers (and at most two helpers), not one "+
