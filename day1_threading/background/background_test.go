@@ -34,11 +34,12 @@ func closed(ch <-chan struct{}) bool {
 // starting one interval after Start, however long each call takes; and that Start rejects an interval
 // that is not positive.
 func TestLoopCallsFnEveryInterval(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
+cases:
 	for _, interval := range []time.Duration{time.Millisecond, time.Second, 5 * time.Minute} {
 		for _, work := range []time.Duration{0, interval / 4} {
-			t.Run(fmt.Sprintf("%v, fn takes %v", interval, work), func(t *testing.T) {
-				coursetest.Bubble(t, stuck, func(t *testing.T) {
+			if !t.Run(fmt.Sprintf("%v, fn takes %v", interval, work), func(t *testing.T) {
+				coursetest.InBubble(t, stuck, func(t *testing.T) {
 					var calls atomic.Int64
 					l := Start(context.Background(), interval, func(ctx context.Context) {
 						calls.Add(1)
@@ -63,12 +64,14 @@ func TestLoopCallsFnEveryInterval(t *testing.T) {
 						}
 					}
 				})
-			})
+			}) {
+				break cases // one failing case is enough to read; the others fail the same way
+			}
 		}
 	}
 	for _, bad := range []time.Duration{0, -time.Second} {
-		t.Run(fmt.Sprintf("interval %v", bad), func(t *testing.T) {
-			coursetest.Bubble(t, stuck, func(t *testing.T) {
+		if !t.Run(fmt.Sprintf("interval %v", bad), func(t *testing.T) {
+			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				var l *Loop
 				r := panicValue(func() { l = Start(context.Background(), bad, func(context.Context) {}) })
 				if s, ok := r.(string); ok && strings.HasPrefix(s, "TODO:") {
@@ -80,7 +83,9 @@ func TestLoopCallsFnEveryInterval(t *testing.T) {
 				assert.NotNil(t, r, "Start(ctx, %v, fn) returned normally, but it must panic when interval <= 0, "+
 					"a bug in the caller (time.NewTicker panics on it too)", bad)
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
@@ -93,8 +98,8 @@ func panicValue(f func()) (r any) {
 
 // TestStopEndsTheLoop checks nothing runs after Stop, Done is closed, and fn's context is cancelled.
 func TestStopEndsTheLoop(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		var calls atomic.Int64
 		var fnCtx context.Context
@@ -123,8 +128,8 @@ func TestStopEndsTheLoop(t *testing.T) {
 // TestStopWaitsForARunningCall checks that Stop, called from several goroutines while fn is running
 // and a tick is waiting, returns only once fn has returned, and that fn is not called again.
 func TestStopWaitsForARunningCall(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		// When fn returns, both the cancelled context and the waiting tick are ready, and select picks
 		// one of them at random: repeat, so that a loop that may take the tick is caught every time.
@@ -180,8 +185,8 @@ func TestStopWaitsForARunningCall(t *testing.T) {
 
 // TestCancellingCtxEndsTheLoop checks the owner's context ends the loop without Stop.
 func TestCancellingCtxEndsTheLoop(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, stuck, func(t *testing.T) {
 		const interval = time.Minute
 		var calls atomic.Int64
 		ctx, cancel := context.WithCancel(context.Background())
@@ -201,8 +206,8 @@ func TestCancellingCtxEndsTheLoop(t *testing.T) {
 
 // TestStopIsIdempotent checks Stop can be called again, concurrently, and before the first tick.
 func TestStopIsIdempotent(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, stuck, func(t *testing.T) {
 		var calls atomic.Int64
 		l := Start(context.Background(), time.Second, func(context.Context) { calls.Add(1) })
 		l.Stop() // before the first tick
@@ -221,8 +226,8 @@ func TestStopIsIdempotent(t *testing.T) {
 
 // TestFnNeverRunsConcurrentlyWithItself uses a fn slower than the interval.
 func TestFnNeverRunsConcurrentlyWithItself(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		var hw coursetest.HighWater
 		var calls atomic.Int64
@@ -239,22 +244,88 @@ func TestFnNeverRunsConcurrentlyWithItself(t *testing.T) {
 	})
 }
 
-// TestStopLeavesNoGoroutineBehind checks, with goleak, that Stop leaves nothing running: no loop
-// goroutine, no helper goroutine feeding it ticks.
+// TestStopLeavesNoGoroutineBehind checks that Stop leaves nothing running: no loop goroutine, no helper
+// goroutine feeding it ticks. The bubble reports any goroutine still blocked when the test ends.
 func TestStopLeavesNoGoroutineBehind(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
 	for _, n := range []int{1, 3} {
-		t.Run(fmt.Sprintf("%d loops", n), func(t *testing.T) {
-			before := goleak.IgnoreCurrent() // blame only goroutines started by this subtest
-			loops := make([]*Loop, n)
-			for i := range loops {
-				loops[i] = Start(context.Background(), time.Hour, func(context.Context) {})
-			}
-			for _, l := range loops {
-				coursetest.Within(t, l.Stop, "Stop never returned")
-			}
-			assert.NoError(t, goleak.Find(before), "a goroutine outlived Stop: the loop must use one goroutine and a "+
-				"time.Ticker it stops (defer ticker.Stop()), not time.Tick behind a helper goroutine")
-		})
+		if !t.Run(fmt.Sprintf("%d loops", n), func(t *testing.T) {
+			coursetest.InBubble(t, "Stop never returned, or a goroutine outlived Stop: the loop must use one goroutine "+
+				"and a time.Ticker it stops (defer ticker.Stop()), not time.Tick behind a helper goroutine", func(t *testing.T) {
+				loops := make([]*Loop, n)
+				for i := range loops {
+					loops[i] = Start(context.Background(), time.Hour, func(context.Context) {})
+				}
+				time.Sleep(3 * time.Hour)
+				for _, l := range loops {
+					l.Stop()
+				}
+			})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
+}
+
+// TestMissedTicksAreDropped makes the first call slow (4.5 intervals) and the later ones quick: the
+// ticks missed meanwhile must be dropped, not delivered in a burst once fn returns, and the loop must
+// then keep the rhythm of the ticker. A time.Ticker keeps at most one waiting tick, so one call may
+// follow right after the slow one.
+func TestMissedTicksAreDropped(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, stuck, func(t *testing.T) {
+		const interval = time.Second
+		var calls atomic.Int64
+		l := Start(context.Background(), interval, func(context.Context) {
+			if calls.Add(1) == 1 {
+				time.Sleep(9 * interval / 2) // the first call ends at 5.5 intervals
+			}
+		})
+		defer l.Stop()
+
+		time.Sleep(5*interval + 3*interval/4) // 5.75 intervals: the slow call has just returned
+		synctest.Wait()
+		afterSlow := calls.Load()
+		if afterSlow > 2 {
+			t.Fatalf("fn's first call took 4.5 intervals, and right after it returned fn had been called %d times: "+
+				"the ticks missed while fn ran must be dropped (a time.Ticker keeps at most one), not saved up "+
+				"and delivered in a burst", afterSlow)
+		}
+		time.Sleep(5 * interval) // 10.75 intervals: ticks at 6, 7, 8, 9 and 10
+		synctest.Wait()
+		assert.Equal(t, int64(5), calls.Load()-afterSlow, "between 5.75 and 10.75 intervals after Start fn must "+
+			"have been called 5 times (at 6, 7, 8, 9 and 10 intervals): after a slow call the loop keeps the "+
+			"ticker's rhythm")
+	})
+}
+
+// TestStopWaitsAfterTheParentWasCancelled cancels the owner's context while fn is busy, then calls
+// Stop: Stop must still wait until fn has returned, although the loop was already asked to end.
+func TestStopWaitsAfterTheParentWasCancelled(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, stuck, func(t *testing.T) {
+		const interval = time.Second
+		finish := make(chan struct{})
+		var running atomic.Bool
+		ctx, cancel := context.WithCancel(context.Background())
+		l := Start(ctx, interval, func(context.Context) {
+			running.Store(true)
+			<-finish
+			running.Store(false)
+		})
+		time.Sleep(interval + interval/2)
+		synctest.Wait() // fn is running
+		cancel()
+		stopped := make(chan struct{})
+		go func() { l.Stop(); close(stopped) }()
+		synctest.Wait()
+		early := closed(stopped)
+		close(finish)
+		<-stopped
+		if early {
+			t.Fatalf("Stop returned while fn was still running, because the context given to Start had " +
+				"already been cancelled: whatever ended the loop, Stop must wait until its goroutine has returned")
+		}
+		assert.False(t, running.Load(), "fn was still running when Stop returned")
+	})
 }

@@ -22,6 +22,8 @@ const (
 	Stopped
 )
 
+// String returns the state's name, such as "Stopped", so that tests and logs print names, not numbers.
+// It is given: there is nothing to write here.
 func (s State) String() string {
 	switch s {
 	case New:

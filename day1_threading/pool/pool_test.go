@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -26,12 +28,12 @@ const stuck = "Run got stuck or left worker goroutines behind: close the jobs ch
 
 // TestRunReturnsResultsInJobOrder checks results[i] == fn(jobs[i]) although later jobs finish first.
 func TestRunReturnsResultsInJobOrder(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
 	for _, tc := range []struct{ workers, jobs int }{
 		{1, 10}, {3, 10}, {4, 100}, {8, 3}, {2, 0}, {0, 5}, {-2, 5},
 	} {
-		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
-			coursetest.Bubble(t, stuck, func(t *testing.T) {
+		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
+			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				jobs := make([]int, tc.jobs)
 				want := make([]string, tc.jobs)
 				for i := range jobs {
@@ -43,18 +45,21 @@ func TestRunReturnsResultsInJobOrder(t *testing.T) {
 					return fmt.Sprint(j * j), nil
 				})
 				assert.NoError(t, err, "no job failed, so Run must return a nil error")
-				assert.Equal(t, want, got, "Run must return results[i] = fn(jobs[i]), in the order of jobs")
+				coursetest.EqualSlices(t, want, got, "Run must return results[i] = fn(jobs[i]), in the order of jobs")
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
 // TestRunNeverExceedsWorkers checks, with a high-water mark, that at most workers jobs run at once.
 func TestRunNeverExceedsWorkers(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	for _, workers := range []int{1, 2, 3, 8} {
-		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
-			coursetest.Bubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	for _, workers := range []int{1, 2, 3, 8, 0, -3} {
+		if !t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			bound := max(1, workers) // workers < 1 counts as 1
+			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				var hw coursetest.HighWater
 				jobs := make([]int, 20)
 				_, err := Run(workers, jobs, func(int) (int, error) {
@@ -64,11 +69,14 @@ func TestRunNeverExceedsWorkers(t *testing.T) {
 					return 0, nil
 				})
 				assert.NoError(t, err)
-				assert.LessOrEqual(t, hw.Max(), int64(workers),
-					"%d jobs ran at once with workers = %d: start exactly workers goroutines and have them take "+
-						"jobs from a channel, instead of one goroutine per job", hw.Max(), workers)
+				assert.LessOrEqual(t, hw.Max(), int64(bound),
+					"%d jobs ran at once with workers = %d, want at most %d (workers < 1 counts as 1): start exactly "+
+						"that many goroutines and have them take jobs from a channel, instead of one goroutine per job",
+					hw.Max(), workers, bound)
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
@@ -76,15 +84,17 @@ func TestRunNeverExceedsWorkers(t *testing.T) {
 // goroutines than that, and that a worker that finishes a job takes the next one straight away, whichever
 // job finishes first.
 func TestRunKeepsEveryWorkerBusy(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	for _, tc := range []struct{ workers, jobs int }{{2, 6}, {4, 10}, {8, 8}} {
+	coursetest.CheckLeaksOnPass(t)
+cases:
+	for _, tc := range []struct{ workers, jobs int }{{2, 6}, {4, 10}, {8, 8}, {50, 3}} {
 		for _, newestFirst := range []bool{false, true} {
 			order := "oldest"
 			if newestFirst {
 				order = "newest"
 			}
-			t.Run(fmt.Sprintf("%d workers %d jobs %s first", tc.workers, tc.jobs, order), func(t *testing.T) {
-				coursetest.Bubble(t, stuck, func(t *testing.T) {
+			if !t.Run(fmt.Sprintf("%d workers %d jobs %s first", tc.workers, tc.jobs, order), func(t *testing.T) {
+				inFlight := min(tc.workers, tc.jobs) // exactly min(workers, len(jobs)) worker goroutines
+				coursetest.InBubble(t, stuck, func(t *testing.T) {
 					jobs := make([]int, tc.jobs)
 					release := make([]chan struct{}, tc.jobs)
 					for i := range jobs {
@@ -119,15 +129,15 @@ func TestRunKeepsEveryWorkerBusy(t *testing.T) {
 					// Besides the goroutine calling Run: the workers, and at most two helpers (say, one feeding
 					// the jobs and one collecting the results).
 					extra := runtime.NumGoroutine() - goroutinesBefore - 1
-					assert.LessOrEqual(t, extra, tc.workers+2,
-						"Run had %d goroutines while its jobs ran, with workers = %d and %d jobs: start workers "+
-							"goroutines that take jobs from a channel, not a goroutine per job waiting for its turn "+
-							"(each waiting goroutine costs memory: a million jobs would make a million goroutines)",
-						extra, tc.workers, tc.jobs)
-					if assert.Len(t, running, tc.workers,
+					assert.LessOrEqual(t, extra, inFlight+2,
+						"Run had %d goroutines while its jobs ran, with workers = %d and %d jobs: start exactly "+
+							"min(workers, len(jobs)) goroutines that take jobs from a channel, not a goroutine per job "+
+							"waiting for its turn (a million jobs would make a million goroutines), nor more workers "+
+							"than there are jobs", extra, tc.workers, tc.jobs)
+					if assert.Len(t, running, inFlight,
 						"with %d workers and %d jobs, %d jobs must be running at once, but %d were: "+
-							"start workers goroutines, each taking jobs from a shared channel",
-						tc.workers, tc.jobs, tc.workers, len(running)) {
+							"start min(workers, len(jobs)) goroutines, each taking jobs from a shared channel",
+						tc.workers, tc.jobs, inFlight, len(running)) {
 						// Finish the running jobs one at a time, the oldest or the newest first: a freed worker
 						// must pick up the next job at once.
 						pick := slices.Min[[]int]
@@ -141,7 +151,7 @@ func TestRunKeepsEveryWorkerBusy(t *testing.T) {
 							delete(running, j)
 							synctest.Wait()
 							drain()
-							if !assert.Len(t, running, min(tc.workers, tc.jobs-finished),
+							if !assert.Len(t, running, min(inFlight, tc.jobs-finished),
 								"after %d of %d jobs finished (the %s running job first each time), a freed worker "+
 									"must take the next job at once (%d workers must stay busy while jobs remain): "+
 									"don't deal the jobs out to the workers in advance, let each worker take the next "+
@@ -157,18 +167,20 @@ func TestRunKeepsEveryWorkerBusy(t *testing.T) {
 					}
 					<-runDone
 				})
-			})
+			}) {
+				break cases // one failing case is enough to read; the others fail the same way
+			}
 		}
 	}
 }
 
 // TestRunReportsEveryError checks every job runs and every error is returned, joined in job order.
 func TestRunReportsEveryError(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
 	errBad := errors.New("bad job")
-	for _, workers := range []int{1, 3} {
-		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
-			coursetest.Bubble(t, stuck, func(t *testing.T) {
+	for _, workers := range []int{1, 3, 10} { // with 10 workers every job runs at once, and job 9 finishes first
+		if !t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			coursetest.InBubble(t, stuck, func(t *testing.T) {
 				var ran atomic.Int64
 				jobs := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 				results, err := Run(workers, jobs, func(j int) (int, error) {
@@ -187,27 +199,92 @@ func TestRunReportsEveryError(t *testing.T) {
 				assert.Equal(t, []int{0, -1, 20, 30, -1, 50, 60, -1, 80, 90}, results,
 					"results[i] must hold what fn returned for jobs[i], including for failed jobs")
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
-// TestRunLeavesNoWorkersBehind checks, with goleak, that no worker goroutine is left once Run returns.
+// TestRunLeavesNoWorkersBehind checks that no worker goroutine is left once Run returns: the bubble
+// reports any goroutine still blocked when the test ends.
 func TestRunLeavesNoWorkersBehind(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	for _, tc := range []struct{ workers, jobs int }{{1, 1}, {4, 3}, {4, 50}} {
-		t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
-			before := goleak.IgnoreCurrent() // blame only goroutines started by this subtest
-			jobs := make([]string, tc.jobs)
-			for i := range jobs {
-				jobs[i] = strings.Repeat("x", i)
-			}
-			var got []int
-			coursetest.Within(t, func() {
-				got, _ = Run(tc.workers, jobs, func(s string) (int, error) { return len(s), nil })
-			}, "Run with %d workers and %d quick jobs never returned", tc.workers, tc.jobs)
-			assert.Len(t, got, tc.jobs)
-			assert.NoError(t, goleak.Find(before), "worker goroutines were still alive after Run returned: "+
-				"close the jobs channel after the last job so the workers' range loops end, and wait for them")
-		})
+	coursetest.CheckLeaksOnPass(t)
+	for _, tc := range []struct{ workers, jobs int }{{1, 1}, {4, 3}, {4, 50}, {3, 0}} {
+		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
+			coursetest.InBubble(t, "Run never returned, or worker goroutines were still blocked after it returned: "+
+				"close the jobs channel after the last job so the workers' range loops end, and wait for them "+
+				"(sync.WaitGroup) before returning", func(t *testing.T) {
+				jobs := make([]string, tc.jobs)
+				for i := range jobs {
+					jobs[i] = strings.Repeat("x", i)
+				}
+				got, err := Run(tc.workers, jobs, func(s string) (int, error) { return len(s), nil })
+				assert.NoError(t, err)
+				assert.Len(t, got, tc.jobs)
+			})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
+	}
+}
+
+// goroutinesCreated returns how many goroutines the program has created since it started.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// TestRunStartsExactlyTheWorkersItNeeds counts the goroutines Run creates: min(workers, len(jobs))
+// workers (workers < 1 counts as 1), and at most two helpers; never one per job, nor a worker that
+// has no job to take.
+func TestRunStartsExactlyTheWorkersItNeeds(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	for _, tc := range []struct{ workers, jobs int }{{1000, 3}, {1000, 1}, {4, 100}, {0, 10}, {-5, 10}} {
+		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
+			coursetest.InBubble(t, stuck, func(t *testing.T) {
+				jobs := make([]int, tc.jobs)
+				runtime.GC() // start the garbage collector's own goroutines now, not during Run
+				// Other goroutines may start meanwhile (a timer's function): take the fewest of a few runs.
+				created := uint64(math.MaxUint64)
+				for range 3 {
+					before := goroutinesCreated()
+					_, err := Run(tc.workers, jobs, func(j int) (int, error) { return j, nil })
+					created = min(created, goroutinesCreated()-before)
+					assert.NoError(t, err)
+				}
+				want := min(max(1, tc.workers), tc.jobs)
+				assert.LessOrEqual(t, created, uint64(want+2), "Run created %d goroutines for %d jobs with workers = %d: "+
+					"it must start exactly min(workers, len(jobs)) = %d workers (and at most two helpers), not one "+
+					"goroutine per job, nor workers that have no job to take", created, tc.jobs, tc.workers, want)
+			})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
+	}
+}
+
+// TestRunReturnsOnlyAfterEveryWorker runs many small pools with instant jobs, at several GOMAXPROCS
+// values, so that a worker which starts late (after the others took every job) is common. Run must
+// still wait for it: count the workers with wg.Add before starting them (or use wg.Go), never inside
+// them, where Wait may already have returned. Run it with -race, which reports such an Add.
+func TestRunReturnsOnlyAfterEveryWorker(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	for _, procs := range []int{1, 2, 4} {
+		if !t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			coursetest.InBubble(t, stuck, func(t *testing.T) {
+				jobs := []int{1, 2, 3, 4, 5, 6}
+				for range 100 {
+					var live atomic.Int64
+					results, _ := Run(3, jobs, func(j int) (int, error) { live.Add(1); defer live.Add(-1); return -j, nil })
+					if live.Load() != 0 || len(results) != len(jobs) || results[5] != -6 {
+						t.Fatalf("Run returned while a job was still running, or with results %v", results)
+					}
+				}
+			})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }

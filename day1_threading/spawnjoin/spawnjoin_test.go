@@ -14,47 +14,54 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// neverReturned is the hint shown when RunAll blocks although every task has returned.
+const neverReturned = "RunAll never returned although every task had returned: does every goroutine call " +
+	"wg.Done (defer wg.Done(), or use wg.Go), and is wg.Add called once per task, before the goroutine starts?"
+
 // TestRunAllReturnsResultsInOrder checks results[i] == tasks[i]() for several sizes.
 func TestRunAllReturnsResultsInOrder(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksOnPass(t)
 	for _, n := range []int{0, 1, 2, 10, 1000} {
-		t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
-			tasks := make([]func() string, n)
-			want := make([]string, n)
-			calls := make([]atomic.Int64, n)
-			for i := range tasks {
-				tasks[i] = func() string { calls[i].Add(1); return fmt.Sprintf("task %d", i) }
-				want[i] = fmt.Sprintf("task %d", i)
-			}
-			var got []string
-			coursetest.Within(t, func() { got = RunAll(tasks) }, "RunAll with %d quick tasks never returned", n)
-			require.NotNil(t, got, "RunAll must return an empty slice, not nil, when there are no tasks")
-			assert.Equal(t, want, got, "RunAll must return results[i] = tasks[i](), in the order of tasks")
-			for i := range calls {
-				if c := calls[i].Load(); c != 1 {
-					assert.Fail(t, fmt.Sprintf("tasks[%d] was called %d times", i, c),
-						"RunAll must call every task exactly once: keep the value its goroutine got "+
-							"(results[i] = task()) instead of calling the task again")
-					break
+		if !t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
+			coursetest.InBubble(t, neverReturned, func(t *testing.T) {
+				tasks := make([]func() string, n)
+				want := make([]string, n)
+				calls := make([]atomic.Int64, n)
+				for i := range tasks {
+					tasks[i] = func() string { calls[i].Add(1); return fmt.Sprintf("task %d", i) }
+					want[i] = fmt.Sprintf("task %d", i)
 				}
-			}
-		})
+				got := RunAll(tasks)
+				require.NotNil(t, got, "RunAll must return an empty slice, not nil, when there are no tasks")
+				coursetest.EqualSlices(t, want, got, "RunAll must return results[i] = tasks[i](), in the order of tasks")
+				for i := range calls {
+					if c := calls[i].Load(); c != 1 {
+						t.Errorf("RunAll must call every task exactly once, but tasks[%d] was called %d times: keep the "+
+							"value its goroutine got (results[i] = task()) instead of calling the task again", i, c)
+						break
+					}
+				}
+			})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 	t.Run("nil tasks", func(t *testing.T) {
-		var got []int
-		coursetest.Within(t, func() { got = RunAll[int](nil) }, "RunAll(nil) never returned")
-		assert.NotNil(t, got, "RunAll(nil) must return an empty slice, not nil")
-		assert.Empty(t, got, "RunAll(nil) must return an empty slice")
+		coursetest.InBubble(t, "RunAll(nil) never returned", func(t *testing.T) {
+			got := RunAll[int](nil)
+			assert.NotNil(t, got, "RunAll(nil) must return an empty slice, not nil")
+			assert.Empty(t, got, "RunAll(nil) must return an empty slice")
+		})
 	})
 }
 
 // TestRunAllStartsEveryTaskBeforeAnyReturns proves the tasks run at the same time: every task blocks
 // until the test releases it, and the test only releases them once all have started.
 func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	for _, n := range []int{2, 8, 100, 5000} {
-		t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
-			coursetest.Bubble(t, "RunAll did not finish after all tasks were released", func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	for _, n := range []int{2, 8, 100, 1000} {
+		if !t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
+			coursetest.InBubble(t, "RunAll did not finish after all tasks were released", func(t *testing.T) {
 				var started atomic.Int64
 				release := make(chan struct{})
 				tasks := make([]func() int, n)
@@ -79,14 +86,16 @@ func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
 				got := <-done
 				assert.Len(t, got, n, "RunAll returned the wrong number of results")
 			})
-		})
+		}) {
+			break // one failing case is enough to read; the others fail the same way
+		}
 	}
 }
 
 // TestRunAllWaitsForEveryTask checks that RunAll does not return while any task is still running.
 func TestRunAllWaitsForEveryTask(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
 		const n = 5
 		release := make([]chan struct{}, n)
 		tasks := make([]func() int, n)
@@ -123,8 +132,8 @@ func TestRunAllWaitsForEveryTask(t *testing.T) {
 // TestRunAllResultsByIndexNotByFinishingOrder makes the tasks finish last-to-first and checks the
 // results still come back in the order of tasks.
 func TestRunAllResultsByIndexNotByFinishingOrder(t *testing.T) {
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
+	coursetest.CheckLeaksOnPass(t)
+	coursetest.InBubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
 		const n = 6
 		release := make([]chan struct{}, n)
 		tasks := make([]func() string, n)

@@ -23,6 +23,7 @@ const (
 	Stopped
 )
 
+// String returns the state's name, such as "Stopped", so that tests and logs print names, not numbers.
 func (s State) String() string {
 	switch s {
 	case New:

@@ -1,6 +1,7 @@
 // Package parallel is Day 1's fifth exercise: CPU-bound work split across cores. Go has no GIL: goroutines
 // run in parallel on up to runtime.GOMAXPROCS(0) OS threads at once (by default, one per CPU core), so
-// splitting CPU-bound work into chunks makes it faster, which Python's threads cannot do.
+// splitting CPU-bound work into chunks makes it faster, which threads in the default CPython build
+// cannot do (only its optional free-threaded build, from Python 3.13, runs threads in parallel).
 package parallel
 
 import (
