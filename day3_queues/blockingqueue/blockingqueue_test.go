@@ -367,26 +367,26 @@ func TestTryGetRacesForTheLastItem(t *testing.T) {
 
 func TestEndedContextLosesNothing(t *testing.T) {
 	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
-		q := New[int](3)
+		// With an ended context and an item (or room) ready, select picks either case at random, so
+		// each part runs many times.
+		const n = 64
+		q := New[int](n)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 
 		// Put with an ended context on a queue with room: it may add the item or refuse it, but a refused
 		// item must leave neither an item nor a task behind.
-		added := 0
-		for i := range 3 {
+		for i := range n {
 			if err := q.Put(ctx, i); err != nil {
 				require.ErrorIs(t, err, context.Canceled, "Put must return ctx.Err() when its context has ended")
 				require.NoError(t, q.Put(context.Background(), i))
-			} else {
-				added++
 			}
 			require.Equal(t, i+1, q.Len(), "Len after %d items went in", i+1)
 		}
 
 		// Get with an ended context on a queue with items: it may take the front item or refuse, but an
 		// item it refuses must stay in the queue.
-		for want := range 3 {
+		for want := range n {
 			before := q.Len()
 			v, err := q.Get(ctx)
 			if err != nil {
@@ -401,8 +401,8 @@ func TestEndedContextLosesNothing(t *testing.T) {
 		}
 		jctx, jcancel := context.WithTimeout(context.Background(), time.Second)
 		defer jcancel()
-		require.NoError(t, q.Join(jctx), "3 items went in and 3 were marked done, yet Join waited: a Put that "+
-			"refused its item (ended context) must not leave a task behind")
+		require.NoError(t, q.Join(jctx), "%d items went in and %d were marked done, yet Join waited: a Put that "+
+			"refused its item (ended context) must not leave a task behind", n, n)
 	})
 }
 
