@@ -60,6 +60,8 @@ func Within(t testing.TB, fn func(), format string, args ...any) bool {
 	wait := CurrentPatience()
 	done := make(chan struct{})
 	panicked := make(chan any, 1)
+	timeout, stop := Guard()
+	defer stop()
 	go func() {
 		defer close(done)
 		defer func() {
@@ -77,7 +79,7 @@ func Within(t testing.TB, fn func(), format string, args ...any) bool {
 		default:
 		}
 		return true
-	case <-After():
+	case <-timeout:
 		t.Fatalf("%s\n(still blocked after %v: this usually means a deadlock, a lost wake-up, or a channel nobody closes)",
 			fmt.Sprintf(format, args...), wait)
 		return false
@@ -171,7 +173,8 @@ func Eventually(t testing.TB, cond func() bool, format string, args ...any) {
 	wait := CurrentPatience()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := After()
+	deadline, stop := Guard()
+	defer stop()
 	for {
 		select {
 		case <-tick.C:
