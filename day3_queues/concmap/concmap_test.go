@@ -403,9 +403,11 @@ func holdShard(t *testing.T, m *Map[int, int], key int) (release func()) {
 			return old, loaded
 		})
 	}()
+	timeout, stop := coursetest.Guard()
+	defer stop()
 	select {
 	case <-inside:
-	case <-coursetest.After():
+	case <-timeout:
 		t.Fatalf("Compute(%d) did not call f within %v although no other call held key %d's shard",
 			key, coursetest.Patience, key)
 	}
