@@ -328,65 +328,79 @@ func TestManyProducersAndConsumers(t *testing.T) {
 }
 
 func TestTryGetRacesForTheLastItem(t *testing.T) {
+	coursetest.CheckLeaks(t)
 	coursetest.Procs(t, 4) // the TryGets must really run at the same time, on any machine
-	coursetest.Bubble(t, "TryGet waited: TryGet must never wait. Checking Len() and then receiving is two steps: "+
-		"another TryGet can take the item in between. Use a select with a default case", func(t *testing.T) {
-		const rounds, racers = 500, 4
-		q := New[int](1)
-		ctx := context.Background()
-		for r := range rounds {
-			require.NoError(t, q.Put(ctx, r))
-			var ready, returned, got atomic.Int64
-			for range racers {
-				go func() {
-					defer returned.Add(1)
-					// Spin until every racer is here, so that they call TryGet together.
-					for ready.Add(1); ready.Load() < racers; {
-						runtime.Gosched()
-					}
-					if _, ok := q.TryGet(); ok {
-						got.Add(1)
-					}
-				}()
-			}
-			synctest.Wait() // every racer has returned, or is blocked for good
-			if n := returned.Load(); n != racers {
-				for range racers - n {
-					_ = q.Put(ctx, -1) // let the stuck TryGets finish
+	// Each round fills the queue and starts twice as many TryGets as there are items, all at once: the
+	// last items are raced for, so a TryGet that checks and then receives is caught waiting.
+	const rounds, items, racers = 400, 16, 32
+	q := New[int](items)
+	ctx := context.Background()
+	guard := time.NewTimer(time.Hour) // reset for each round: fires only if a TryGet waits for good
+	defer guard.Stop()
+	for r := range rounds {
+		for i := range items {
+			require.NoError(t, q.Put(ctx, r*items+i))
+		}
+		var ready, got atomic.Int64
+		var wg sync.WaitGroup
+		for range racers {
+			wg.Go(func() {
+				// Spin until every racer is here, so that they call TryGet together.
+				for ready.Add(1); ready.Load() < racers; {
+					runtime.Gosched()
 				}
-				synctest.Wait()
-				t.Fatalf("round %d: %d TryGets raced for the last item and %d of them are still waiting: TryGet must "+
-					"never wait. Checking Len() and then receiving is two steps: another TryGet can take the item in "+
-					"between. Use a select with a default case", r+1, racers, racers-n)
+				if _, ok := q.TryGet(); ok {
+					got.Add(1)
+				}
+			})
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		guard.Reset(coursetest.CurrentPatience())
+		select {
+		case <-done:
+			guard.Stop()
+		case <-guard.C:
+			for range racers { // let the stuck TryGets finish: each takes one of these
+				pctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+				_ = q.Put(pctx, -1)
+				cancel()
 			}
-			require.Equal(t, int64(1), got.Load(), "round %d: %d TryGets raced for one item", r+1, racers)
+			<-done
+			t.Fatalf("round %d: %d TryGets raced for %d items and at least one of them kept waiting: TryGet must "+
+				"never wait. Checking Len() and then receiving is two steps: another TryGet can take the item in "+
+				"between. Use a select with a default case", r+1, racers, items)
+		}
+		require.Equal(t, int64(items), got.Load(), "round %d: %d TryGets raced for %d items: each item must go to "+
+			"exactly one of them", r+1, racers, items)
+		for range items {
 			q.TaskDone()
 		}
-	})
+	}
 }
 
 func TestEndedContextLosesNothing(t *testing.T) {
 	coursetest.Bubble(t, stuckHint, func(t *testing.T) {
-		q := New[int](3)
+		// With an ended context and an item (or room) ready, select picks either case at random, so
+		// each part runs many times.
+		const n = 64
+		q := New[int](n)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 
 		// Put with an ended context on a queue with room: it may add the item or refuse it, but a refused
 		// item must leave neither an item nor a task behind.
-		added := 0
-		for i := range 3 {
+		for i := range n {
 			if err := q.Put(ctx, i); err != nil {
 				require.ErrorIs(t, err, context.Canceled, "Put must return ctx.Err() when its context has ended")
 				require.NoError(t, q.Put(context.Background(), i))
-			} else {
-				added++
 			}
 			require.Equal(t, i+1, q.Len(), "Len after %d items went in", i+1)
 		}
 
 		// Get with an ended context on a queue with items: it may take the front item or refuse, but an
 		// item it refuses must stay in the queue.
-		for want := range 3 {
+		for want := range n {
 			before := q.Len()
 			v, err := q.Get(ctx)
 			if err != nil {
@@ -401,8 +415,8 @@ func TestEndedContextLosesNothing(t *testing.T) {
 		}
 		jctx, jcancel := context.WithTimeout(context.Background(), time.Second)
 		defer jcancel()
-		require.NoError(t, q.Join(jctx), "3 items went in and 3 were marked done, yet Join waited: a Put that "+
-			"refused its item (ended context) must not leave a task behind")
+		require.NoError(t, q.Join(jctx), "%d items went in and %d were marked done, yet Join waited: a Put that "+
+			"refused its item (ended context) must not leave a task behind", n, n)
 	})
 }
 

@@ -285,17 +285,16 @@ func TestShardsDoNotBlockEachOther(t *testing.T) {
 		progressed := make(chan int, others)
 		var wg sync.WaitGroup
 		for k := 1; k <= others; k++ {
-			wg.Go(func() {
-				m.Store(k, k)
-				_, _ = m.Load(k)
-				progressed <- k
-			})
+			wg.Go(func() { otherShardProbe(m, k, progressed) })
 		}
-		select {
-		case <-progressed:
-		case <-coursetest.After():
-			t.Errorf("while one Compute held key 0's shard, no operation on 64 other keys could finish in %v: "+
-				"does every key share one lock? Each shard needs its own RWMutex", coursetest.Patience)
+		// Settled when every probe has finished or waits for a lock (key 0's shard, or one lock for all).
+		coursetest.Eventually(t, func() bool {
+			return len(lockStates("otherShardProbe"))+len(progressed) == others
+		}, "operations on keys 1..64 neither finished nor waited for a lock")
+		if len(progressed) == 0 {
+			t.Errorf("while one Compute held key 0's shard, no operation on 64 other keys could finish: does " +
+				"every key share one lock, or does Load (of a missing key) look into other shards? Each shard " +
+				"needs its own RWMutex, and an operation on a key takes only that key's shard's lock")
 		}
 		close(release)
 		coursetest.Within(t, func() { <-computed; wg.Wait() }, "operations never finished after the Compute returned")
@@ -343,6 +342,16 @@ func TestShardsDoNotBlockEachOther(t *testing.T) {
 				"shard never wait for each other", state)
 		}
 	})
+}
+
+// otherShardProbe stores k, deletes it and loads the missing key (which must look only into k's
+// shard), stores it again, and then reports on done.
+func otherShardProbe(m *Map[int, int], k int, done chan<- int) {
+	m.Store(k, k)
+	m.Delete(k)
+	_, _ = m.Load(k)
+	m.Store(k, k)
+	done <- k
 }
 
 // storeProbe, loadProbe and lenProbe call one method of m and then report on done. Tests find
@@ -394,9 +403,11 @@ func holdShard(t *testing.T, m *Map[int, int], key int) (release func()) {
 			return old, loaded
 		})
 	}()
+	timeout, stop := coursetest.Guard()
+	defer stop()
 	select {
 	case <-inside:
-	case <-coursetest.After():
+	case <-timeout:
 		t.Fatalf("Compute(%d) did not call f within %v although no other call held key %d's shard",
 			key, coursetest.Patience, key)
 	}

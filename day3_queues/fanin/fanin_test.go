@@ -56,6 +56,11 @@ func TestMergeDeliversEverything(t *testing.T) {
 	for _, inputs := range []int{0, 1, 3, 50} {
 		t.Run(fmt.Sprint(inputs, " inputs"), func(t *testing.T) {
 			coursetest.CheckLeaks(t)
+			if inputs > 0 {
+				testMergeDeliversEverything(t, inputs)
+				return
+			}
+			// A bubble reports a Merge of no inputs that never closes its output at once.
 			coursetest.Bubble(t, stuckHint, func(t *testing.T) { testMergeDeliversEverything(t, inputs) })
 		})
 	}

@@ -344,3 +344,49 @@ func TestPublishersRaceForTheLastSlot(t *testing.T) {
 		}
 	})
 }
+
+func TestCloseWhilePublishing(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Procs(t, 4)
+	for range 20 {
+		b := New[int]()
+		chans := make([]<-chan int, 8)
+		for i := range chans {
+			chans[i] = b.Subscribe(context.Background(), 1)
+		}
+		var panics atomic.Int64
+		coursetest.Within(t, func() {
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for p := range 4 {
+				wg.Go(func() {
+					defer func() {
+						if recover() != nil {
+							panics.Add(1)
+						}
+					}()
+					<-start
+					for i := range 200 {
+						b.Publish(p*1000 + i)
+						if i%8 == 0 {
+							b.Subscribe(context.Background(), 1)
+						}
+					}
+				})
+			}
+			for _, ch := range chans {
+				wg.Go(func() {
+					for range ch { // ends when Close closes ch
+					}
+				})
+			}
+			close(start)
+			b.Close()
+			wg.Wait()
+		}, "Publish, Subscribe and Close running at the same time never finished: does Close close every "+
+			"subscription's channel? Does Publish wait for a full subscriber?")
+		require.Zero(t, panics.Load(), "Publish or Subscribe panicked while Close ran (a send on a closed channel?): "+
+			"Close changes the subscriptions and closes their channels, so it must hold the write lock (Lock, not "+
+			"RLock), which no Publish can hold at the same time")
+	}
+}
