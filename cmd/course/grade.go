@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/gocourse/week11/internal/grader"
@@ -22,7 +23,9 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		failUnder = fs.Float64("fail-under", -1, "exit with status 1 when the total is below `POINTS` (for CI)")
 		verbose   = fs.Bool("v", false, "print the output of every test that did not pass")
 		classroom = fs.String("classroom", "", "also write the result in GitHub Classroom's autograding format (base64) to `FILE`")
-		protect   = fs.String("protect-from", "", "CI: first make every file but the exercise files what it is at git commit `REF` (rewrites the working tree)")
+		protect   = fs.String("protect-from", "", "CI: first make every file but the exercise files what it is at git commit `REF` (rewrites the working tree); implies --sandbox")
+		sandbox   = fs.Bool("sandbox", false, "run every test binary in the grading sandbox (bubblewrap) or fail; the default uses it when it works here")
+		noSandbox = fs.Bool("no-sandbox", false, "run the test binaries without the sandbox (not with --protect-from)")
 	)
 	c.register(fs)
 	fs.Usage = func() {
@@ -31,6 +34,25 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if done, err := parseFlags(fs, args); done {
 		return err
+	}
+	// CI mode needs the sandbox, and checks for it before touching the working tree.
+	strict := *sandbox || *protect != ""
+	if strict && *noSandbox {
+		return &exitError{2, "--no-sandbox does not go with --sandbox or --protect-from"}
+	}
+	useSandbox := false
+	if !*noSandbox {
+		root, err := findRoot()
+		if err != nil {
+			return err
+		}
+		if err := grader.CheckSandbox(ctx, root); err == nil {
+			useSandbox = true
+		} else if strict {
+			return &exitError{2, "cannot grade in CI mode without the sandbox: " + err.Error()}
+		} else if !c.quiet {
+			fmt.Fprintf(stderr, "course: grading without a sandbox, which is fine on your own machine (%v)\n", err)
+		}
 	}
 	var protected []grader.ProtectedChange
 	if *protect != "" {
@@ -54,6 +76,15 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	opts, err := c.options(root, stderr)
 	if err != nil {
 		return err
+	}
+	opts.Sandbox = useSandbox
+	// The reports are written after every sandboxed process is dead, where none could see them.
+	for _, f := range []string{*jsonOut, *mdOut, *classroom} {
+		if f != "" {
+			if dir, err := filepath.Abs(filepath.Dir(f)); err == nil {
+				opts.Hide = append(opts.Hide, dir)
+			}
+		}
 	}
 	mode := ""
 	switch {

@@ -69,14 +69,15 @@ func Export(root, dir string) ([]string, error) {
 	return written, nil
 }
 
-// writeStudentManifest copies the manifest, adding `edition = "student"` before its first table.
+// writeStudentManifest copies the manifest, adding `edition = "student"` before its first table
+// (a top-level key written after a table header would belong to that table).
 func writeStudentManifest(src, dst string) error {
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return err
 	}
 	line := []byte("edition = \"" + StudentEdition + "\" # exported by `course export --student`: no solutions here\n\n")
-	if i := bytes.Index(data, []byte("\n[[")); i >= 0 {
+	if i := bytes.Index(data, []byte("\n[")); i >= 0 {
 		data = append(data[:i+1:i+1], append(line, data[i+1:]...)...)
 	} else {
 		data = append(data, line...)

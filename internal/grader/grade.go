@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -42,27 +41,14 @@ type Options struct {
 	Race     bool          // build with the race detector
 	Go       string        // the go command; "" means "go"
 	Progress io.Writer     // if set, one line per exercise as it is graded
+	// Sandbox runs every test binary inside the grading sandbox (see sandbox.go; CheckSandbox says
+	// whether it works here). Hide lists more directories the sandboxed processes must not see,
+	// such as where the reports will be written.
+	Sandbox bool
+	Hide    []string
 
-	noStatic  bool   // tests only: run flagged code, to test the run-time defences on their own
-	test2json string // the toolchain's test2json binary, found once per run
-	modPath   string // the course's module path, read once per run
-}
-
-// findTest2json returns the path of the toolchain's test2json, so that each test run does not pay
-// for starting the go command; "" falls back to `go tool test2json`.
-func findTest2json(ctx context.Context, opts *Options) string {
-	out, err := exec.CommandContext(ctx, opts.goCmd(), "env", "GOTOOLDIR").Output()
-	if err != nil {
-		return ""
-	}
-	bin := filepath.Join(strings.TrimSpace(string(out)), "test2json")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	if !fileExists(bin) {
-		return ""
-	}
-	return bin
+	noStatic bool   // tests only: run flagged code, to test the run-time defences on their own
+	modPath  string // the course's module path, read once per run
 }
 
 func (o *Options) goCmd() string {
@@ -76,7 +62,7 @@ func (o *Options) goCmd() string {
 // exit by default; atexit_sleep_ms=0 removes that without weakening the detector.
 // GOFLAGS gains -mod=readonly (on top of the user's own flags) so that grading never edits go.mod.
 func (o *Options) env() []string {
-	return append(os.Environ(), "GORACE=atexit_sleep_ms=0", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=readonly"))
+	return append(os.Environ(), "GORACE="+raceEnv, "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=readonly"))
 }
 
 // Grade builds and runs the tests of exs and scores them. It returns an error only when grading
@@ -87,9 +73,6 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
-	}
-	if opts.test2json == "" {
-		opts.test2json = findTest2json(ctx, &opts)
 	}
 	opts.modPath = ModulePath(opts.Root)
 	tmp, err := os.MkdirTemp("", "course-grade-")
@@ -116,8 +99,8 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 	var mu sync.Mutex // serialises progress lines
 	sem := make(chan struct{}, opts.Jobs)
 	for i, e := range exs {
+		sem <- struct{}{} // in course order: with Jobs 1, one exercise after the other
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			res := gradeExercise(ctx, &opts, e, builds[e.ID])
 			rep.Exercises[i] = res
@@ -156,7 +139,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		return res
 	}
 	if !opts.noStatic {
-		if flags := CheckExercise(opts.Root, dir, opts.modPath, opts.Overlay); len(flags) > 0 {
+		if flags := CheckExerciseImports(opts.Root, dir, opts.modPath, opts.Overlay, e.AllowedImports()); len(flags) > 0 {
 			// Not run at all: flagged code could print fake results.
 			res.Status, res.Flags = StatusFail, flags
 			res.Reason = fmt.Sprintf("flagged, not run: %s:%d: %s", flags[0].File, flags[0].Line, flags[0].Message)
@@ -195,10 +178,14 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		if len(run.forged) > 0 {
 			tampered = append(tampered, run.forged...)
 		}
-		var next []string
+		var next, provisional []string
 		anyFailed := false
 		for _, name := range remaining {
 			switch {
+			case run.final[name] == TestPass && run.exitCode != 0:
+				// A pass counts only from a binary that exits 0: run it again with the tests
+				// that have no verdict yet, without the one that failed (decided below).
+				provisional = append(provisional, name)
 			case run.final[name] != "":
 				st := run.final[name]
 				tests[name] = &TestResult{Name: name, Status: st}
@@ -221,7 +208,12 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		}
 		if !anyFailed && run.exitCode != 0 {
 			afterTests = append(afterTests, packageFailure(run))
+			for _, name := range provisional {
+				tests[name] = &TestResult{Name: name, Status: TestPass}
+			}
+			provisional = nil
 		}
+		next = append(provisional, next...)
 		if len(next) == len(remaining) {
 			// No test even started: the binary exits before running tests (os.Exit in init, a
 			// broken TestMain, a crash at start-up).

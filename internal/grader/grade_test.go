@@ -83,7 +83,9 @@ func TestC_Passes(t *testing.T) {}
 `,
 	"bgpanic/bgpanic.go": `package bgpanic
 
-func Start(done chan struct{}) { go func() { defer close(done); panic("background boom") }() }
+// Start panics on another goroutine; done is never closed, so the panic always ends the binary
+// while the test waits.
+func Start(done chan struct{}) { go func() { panic("background boom") }() }
 `,
 	"bgpanic/bgpanic_test.go": `package bgpanic
 
@@ -277,12 +279,24 @@ func TestGradeBrokenExercises(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a dozen test binaries")
 	}
+	testGradeBrokenExercises(t, false)
+}
+
+// TestGradeBrokenExercisesInTheSandbox grades the same fixture in the sandbox: crashes, hangs, kills
+// at the timeout and floods of output come out the same.
+func TestGradeBrokenExercisesInTheSandbox(t *testing.T) {
+	needSandbox(t)
+	testGradeBrokenExercises(t, true)
+}
+
+func testGradeBrokenExercises(t *testing.T, sandbox bool) {
 	root, exs := writeFixture(t)
+	require.NoError(t, os.Chmod(root, 0o755))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	// The static rules would refuse to run exit0, forge and framed; here we test what the grader
 	// does at run time when such code runs anyway.
-	rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 4 * time.Second, Race: true, noStatic: true})
+	rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 4 * time.Second, Race: true, noStatic: true, Sandbox: sandbox})
 	require.NoError(t, err)
 
 	got := map[string]ExerciseResult{}

@@ -17,6 +17,15 @@ type Manifest struct {
 	Title     string     `toml:"title"`
 	Edition   string     `toml:"edition"` // "" for the course repository, "student" for an export
 	Exercises []Exercise `toml:"exercise"`
+	// Allowed holds what every exercise's code may use; an exercise's own Imports add to it.
+	Allowed Allowed `toml:"allowed"`
+}
+
+// Allowed is the manifest's [allowed] table.
+type Allowed struct {
+	// Imports are the import paths every exercise's code may use; "p/..." stands for p and every
+	// package below it. Without the table, imports are not restricted beyond the fixed rules.
+	Imports []string `toml:"imports"`
 }
 
 // Exercise is one entry of the manifest.
@@ -27,10 +36,16 @@ type Exercise struct {
 	Points float64  `toml:"points"` // what a fully passing exercise is worth
 	Topics []string `toml:"topics"` // the outline topics it covers
 	Hints  []string `toml:"hints"`  // progressive hints, gentlest first
-	// Imports lists the import paths beyond the basic standard library that the exercise's code
-	// (stub and solution, not tests) uses, such as "os/exec" or "syscall"; the import allowlist reads it.
+	// Imports are the import paths this exercise's code may use on top of the manifest's
+	// [allowed] imports (Day 4: "os", "os/exec", "syscall", ...).
 	Imports []string `toml:"imports"`
+
+	allowed []string // the resolved allowlist: [allowed] imports plus Imports; nil when unrestricted
 }
+
+// AllowedImports returns the import paths this exercise's code may use ("p/..." for a tree), or nil
+// when the manifest restricts no imports.
+func (e Exercise) AllowedImports() []string { return e.allowed }
 
 // LoadManifest reads and checks the manifest at file.
 func LoadManifest(file string) (*Manifest, error) {
@@ -45,6 +60,7 @@ func LoadManifest(file string) (*Manifest, error) {
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("course manifest %s: %w", file, err)
 	}
+	m.resolveImports()
 	return &m, nil
 }
 
@@ -73,6 +89,17 @@ func (m *Manifest) check() error {
 		seen[e.ID] = true
 	}
 	return nil
+}
+
+// resolveImports gives every exercise its allowlist: the [allowed] imports and its own.
+func (m *Manifest) resolveImports() {
+	for i := range m.Exercises {
+		e := &m.Exercises[i]
+		if m.Allowed.Imports == nil && e.Imports == nil {
+			continue
+		}
+		e.allowed = append(append([]string{}, m.Allowed.Imports...), e.Imports...)
+	}
 }
 
 // Select returns the exercises matching any of patterns, in manifest order; no pattern selects all.

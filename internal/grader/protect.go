@@ -23,7 +23,7 @@ type ProtectedChange struct {
 
 // Protect makes everything in root but the students' exercise files what it is at the git commit ref,
 // and reports every path it had to change. Exercise files are the non-test .go files directly inside
-// an exercise directory listed in ref's manifest; everything else — tests, testdata, the manifest,
+// an exercise directory listed in ref's manifest that exist at ref (a new file is removed); everything else — tests, testdata, the manifest,
 // cmd/, internal/, go.mod, go.sum, the Makefile, .github/, and any file a pull request adds, such as a
 // go.work or an assembly file — comes from ref. It rewrites the working tree: run it in a throwaway
 // checkout (as the grading workflow does), never in a clone you care about.
@@ -61,9 +61,19 @@ func Protect(ctx context.Context, root, ref string) ([]ProtectedChange, error) {
 	for _, e := range m.Exercises {
 		exerciseDirs[e.ID] = true
 	}
+	// Only the exercise files the protected commit has may come from the pull request: a new file in
+	// an exercise directory is removed like any other, so that code nobody wrote a stub for never runs.
+	tree, err := git(nil, "ls-tree", "-r", "-z", "--name-only", sha)
+	if err != nil {
+		return nil, err
+	}
+	baseFiles := map[string]bool{}
+	for _, p := range strings.Split(string(tree), "\x00") {
+		baseFiles[p] = true
+	}
 	allowed := func(p string) bool {
 		dir, file := path.Split(p)
-		return exerciseDirs[strings.TrimSuffix(dir, "/")] && strings.HasSuffix(file, ".go") && !strings.HasSuffix(file, "_test.go")
+		return exerciseDirs[strings.TrimSuffix(dir, "/")] && strings.HasSuffix(file, ".go") && !strings.HasSuffix(file, "_test.go") && baseFiles[p]
 	}
 
 	var changes []ProtectedChange

@@ -74,7 +74,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	g.git("init", "-q", "-b", "main")
 	goSum, err := os.ReadFile(filepath.Join(moduleRoot(t), "go.sum"))
 	require.NoError(t, err)
-	names := []string{"edited", "deleted", "skipped", "replaced", "forger", "exiter", "linked"}
+	names := []string{"edited", "deleted", "skipped", "replaced", "forger", "exiter", "linked", "newfile"}
 	manifest := "title = \"tampering\"\n"
 	for _, n := range names {
 		manifest += "[[exercise]]\nid = \"day1_x/" + n + "\"\ntitle = \"" + n + "\"\nday = 1\npoints = 10\ntopics = [\"t\"]\nhints = [\"a\", \"b\"]\n"
@@ -111,6 +111,9 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	g.write("cmd/tool/main.go", "package main\n\nfunc main() { println(\"100 points\") }\n")
 	g.write("cmd/tool/extra.go", "package main\n")
 	g.write("day1_x/edited/testdata/want.txt", "0\n")
+	// Attack class 2: a new file in an exercise directory, the stub left untouched, whose start-up
+	// code prints framed results and exits 0 before any test runs.
+	g.write("day1_x/newfile/extra.go", "package newfile\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc init() {\n\tfmt.Print(\"\\x16=== RUN   TestAnswer\\n\\x16--- PASS: TestAnswer (0.00s)\\n\\x16PASS\\n\")\n\tos.Exit(0)\n}\n")
 	g.write("course.toml", strings.ReplaceAll(manifest, "points = 10", "points = 1000"))
 	g.write("go.sum", string(goSum)+"example.com/evil v1.0.0 h1:AAAA=\n")
 	g.write("go.work", "go 1.26\n\nuse .\n")
@@ -158,6 +161,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 		"go.sum":                          "restored",
 		"go.work":                         "removed",
 		"day1_x/linked/linked.go":         "restored",
+		"day1_x/newfile/extra.go":         "removed",
 	} {
 		assert.Equal(t, action, changed[path], "%s must be named in the report as %s", path, action)
 	}
@@ -168,7 +172,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	after, err := Grade(ctx, load(), opts)
 	require.NoError(t, err)
 	assert.Zero(t, after.Points, "no trick may raise the score")
-	assert.Equal(t, 70.0, after.MaxPoints, "the manifest is the protected one: 7 exercises of 10 points")
+	assert.Equal(t, 80.0, after.MaxPoints, "the manifest is the protected one: 8 exercises of 10 points")
 	byID := map[string]ExerciseResult{}
 	for _, e := range after.Exercises {
 		byID[e.ID] = e
@@ -178,6 +182,8 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	assert.Contains(t, byID["day1_x/forger"].Reason, "day1_x/forger/forger.go:")
 	assert.Equal(t, "exit", firstRule(byID["day1_x/exiter"]), "syscall.Exit must be flagged")
 	assert.Contains(t, byID["day1_x/replaced"].Reason, "goroutine", "the real goleak must catch the leak")
+	assert.Equal(t, StatusNotStarted, byID["day1_x/newfile"].Status, "with the new file gone, the stub is graded as it is")
+	assert.NoFileExists(t, filepath.Join(g.root, "day1_x/newfile/extra.go"))
 }
 
 func firstRule(e ExerciseResult) string {

@@ -162,7 +162,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 				fmt.Fprintf(w, "- ... and %d more\n", len(r.Protected)-50)
 				break
 			}
-			fmt.Fprintf(w, "- `%s` (%s)\n", mdEscape(p.Path), p.Action)
+			fmt.Fprintf(w, "- %s (%s)\n", mdCode(p.Path), mdEscape(p.Action)) // Action is the grader's own words
 		}
 	}
 	flagged := false
@@ -172,7 +172,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 				fmt.Fprintf(w, "\n### Flagged\n\nExercise code that grading does not allow; these exercises were not run and score 0.\n\n")
 				flagged = true
 			}
-			fmt.Fprintf(w, "- `%s` `%s:%d` (%s): %s\n", e.ID, mdEscape(f.File), f.Line, f.Rule, mdEscape(clip(f.Message, 300)))
+			fmt.Fprintf(w, "- `%s` %s (%s): %s\n", e.ID, mdCode(fmt.Sprintf("%s:%d", f.File, f.Line)), mdCode(f.Rule), mdCode(clip(f.Message, 300)))
 		}
 	}
 	first := true
@@ -184,7 +184,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 			fmt.Fprintf(w, "\n### What failed\n\n")
 			first = false
 		}
-		fmt.Fprintf(w, "- `%s` (%s): %s\n", e.ID, e.Status, mdEscape(clip(e.Reason, 300)))
+		fmt.Fprintf(w, "- `%s` (%s): %s\n", e.ID, e.Status, mdCode(clip(e.Reason, 300)))
 	}
 }
 
@@ -198,6 +198,37 @@ func statusIcon(s string) string {
 		return "🟨 partial"
 	}
 	return "❌ " + s
+}
+
+// mdCode shows s, which may be hostile (a student's panic message, a file name from a pull
+// request), as one Markdown code span: inside one nothing is a link, an image, a mention, an issue
+// reference, HTML or a heading, and s can neither end it (no backticks) nor leave the line.
+func mdCode(s string) string {
+	s = strings.ReplaceAll(PlainText(s, 1000), "`", "'")
+	if strings.TrimSpace(s) == "" {
+		return "` `"
+	}
+	return "`" + s + "`"
+}
+
+// PlainText returns s on one line, at most n bytes, without control characters or the Unicode
+// controls that reorder text, for showing strings from an untrusted report.
+func PlainText(s string, n int) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == 0xfeff ||
+			r >= 0x200b && r <= 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0xfffd:
+		default:
+			b.WriteRune(r)
+		}
+		if b.Len() >= n {
+			return b.String() + "..."
+		}
+	}
+	return b.String()
 }
 
 func mdEscape(s string) string {

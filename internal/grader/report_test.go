@@ -26,7 +26,7 @@ func TestMarkdownSummary(t *testing.T) {
 	assert.Contains(t, md, "`day1_x/a/a_test.go` (restored)", "protected changes are listed")
 	assert.Contains(t, md, "does not compile: b.go:3: undefined: x", "compile errors are shown")
 	assert.Contains(t, md, "TestTwo: want 42", "the first failure is shown")
-	assert.Contains(t, md, "`day2_x/c/c.go:7` (init): func init is not allowed", "flagged code is listed with file, line and rule")
+	assert.Contains(t, md, "`day2_x/c/c.go:7` (`init`): `func init is not allowed`", "flagged code is listed with file, line and rule, as code: it comes from an untrusted report")
 }
 
 func TestMarkdownSummaryFitsAComment(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -25,7 +26,18 @@ var (
 // tests earn, and names every file the pull request changed outside the exercise files. If the pull
 // request changed .github/, the untrusted job ran the student's own workflow, so nothing it reported
 // can be believed: the grade is zero and says why.
+//
+// Every string of the raw report is hostile: the protected changes are rebuilt from changed (the
+// API's list) rather than taken from it, and what is kept (reasons, flags, output) is shown only
+// through the escaping of WriteMarkdown and `course report`.
 func Rescore(raw []byte, m *Manifest, root string, changed []string) (*Report, error) {
+	return RescorePR(raw, m, root, changed, -1, -1)
+}
+
+// RescorePR is Rescore for a pull request whose API says it changes changedCount files, of which the
+// API's paginated list (changed) held listed; with fewer listed than changed (the list is capped at
+// 3000 files), a change to .github/ could be hidden, so the grade is void. -1 skips the check.
+func RescorePR(raw []byte, m *Manifest, root string, changed []string, listed, changedCount int) (*Report, error) {
 	if len(raw) > MaxRawReport {
 		return nil, fmt.Errorf("the raw report is %d bytes, more than the %d allowed", len(raw), MaxRawReport)
 	}
@@ -52,19 +64,26 @@ func Rescore(raw []byte, m *Manifest, root string, changed []string) (*Report, e
 		got[e.ID] = e
 	}
 
-	out := &Report{Schema: Schema, Protected: in.Protected}
-	workflowChanged := ""
+	out := &Report{Schema: Schema}
+	void := "" // why nothing the untrusted job reported can be believed
 	for _, p := range changed {
 		p = path.Clean(strings.TrimSpace(p))
-		if p == "." || isExerciseFile(m, p) {
+		if p == "." || isExerciseFile(m, root, p) {
 			continue
 		}
+		action := "changed in the pull request; graded with the original"
+		if hasExerciseFileName(m, root, p) {
+			action = "a new file in an exercise directory; removed before grading"
+		}
 		if !slices.ContainsFunc(out.Protected, func(c ProtectedChange) bool { return c.Path == p }) {
-			out.Protected = append(out.Protected, ProtectedChange{Path: p, Action: "changed in the pull request"})
+			out.Protected = append(out.Protected, ProtectedChange{Path: p, Action: action})
 		}
-		if strings.HasPrefix(p, ".github/") && workflowChanged == "" {
-			workflowChanged = p
+		if (p == ".github" || strings.HasPrefix(p, ".github/")) && void == "" {
+			void = "the pull request changes " + p + ", so the grading job ran its own workflow"
 		}
+	}
+	if listed >= 0 && changedCount >= 0 && listed < changedCount {
+		void = fmt.Sprintf("the pull request changes %d files but GitHub listed only %d, so a change to the workflows could be hidden", changedCount, listed)
 	}
 
 	for _, ex := range m.Exercises {
@@ -98,10 +117,10 @@ func Rescore(raw []byte, m *Manifest, root string, changed []string) (*Report, e
 				res.Points = 0 // flagged, or failed after its tests: the grader zeroed it
 			}
 		}
-		if workflowChanged != "" {
+		if void != "" {
 			res.Points = 0
 			res.Status = StatusFail
-			res.Reason = "not graded: the pull request changes " + workflowChanged + ", so the grading job ran its own workflow; an instructor must review it"
+			res.Reason = "not graded: " + void + "; an instructor must review it"
 		}
 		out.Points += res.Points
 		out.MaxPoints += res.MaxPoints
@@ -112,8 +131,19 @@ func Rescore(raw []byte, m *Manifest, root string, changed []string) (*Report, e
 }
 
 // isExerciseFile reports whether p (slash-separated, relative to the course root) is a file a student
-// may change: a non-test .go file directly inside an exercise directory.
-func isExerciseFile(m *Manifest, p string) bool {
+// may change: a non-test .go file directly inside an exercise directory, which the trusted checkout
+// under root has too.
+func isExerciseFile(m *Manifest, root, p string) bool {
+	if !hasExerciseFileName(m, root, p) {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p)))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// hasExerciseFileName reports whether p names a file directly inside an exercise directory that
+// would be an exercise file, whether or not the trusted checkout has it.
+func hasExerciseFileName(m *Manifest, root, p string) bool {
 	dir, file := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	if !strings.HasSuffix(file, ".go") || strings.HasSuffix(file, "_test.go") {
@@ -151,7 +181,7 @@ func (r *Report) ClassroomResult() string {
 		if e.Status != StatusPass {
 			st, res.Status = "fail", "fail"
 		}
-		res.Tests = append(res.Tests, test{Name: e.ID, Status: st, Message: e.Reason, Score: e.Points})
+		res.Tests = append(res.Tests, test{Name: e.ID, Status: st, Message: PlainText(e.Reason, 300), Score: e.Points})
 	}
 	data, _ := json.Marshal(res)
 	return base64.StdEncoding.EncodeToString(data)

@@ -18,6 +18,8 @@ func trustedCourse(t *testing.T) (string, *Manifest) {
 	for name, body := range map[string]string{
 		"day1_x/a/a_test.go": "package a\n\nimport \"testing\"\n\nfunc TestOne(t *testing.T) {}\nfunc TestTwo(t *testing.T) {}\n",
 		"day1_x/b/b_test.go": "package b\n\nimport \"testing\"\n\nfunc TestOnly(t *testing.T) {}\n",
+		"day1_x/a/a.go":      "package a\n",
+		"day1_x/b/b.go":      "package b\n",
 	} {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))

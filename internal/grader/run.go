@@ -2,18 +2,18 @@ package grader
 
 // Reading test results.
 //
-// The test binary runs with -test.v=test2json, and its output goes through `go tool test2json`, the Go
-// toolchain's own converter of that framed output into the JSON events documented by `go doc
-// test2json`. We decode those events with encoding/json into the small struct below rather than use a
-// library such as gotestsum's testjson: that package keeps all output in memory (a student's endless
-// printing must not exhaust ours), attributes results after the fact, and would add a dozen modules to
-// every student's download, while the format it parses is eight documented fields. What we need on top
-// — which tests started and never finished, output caps, our own kill on a hang — is ours either way.
+// The test binary runs with -test.v=test2json, the mode in which the testing package frames every
+// line it prints about a test's life (=== RUN, --- PASS, ...) with a control byte, 0x16. We read that
+// stream ourselves instead of through `go tool test2json`: test2json also accepts unframed lines as
+// events until it has seen a framed one, so a program that prints "--- PASS: TestX" before the tests
+// start could forge results. Here only framed lines are events; everything else is output. And since
+// code inside the test binary can print the framing byte too, the events must also make sense: each
+// top-level test the grader asked for starts once and ends once, after it started, and a pass counts
+// only when the binary exits 0 (see gradeExercise). Anything else marks the run as forged.
 
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -23,7 +23,7 @@ import (
 	"time"
 )
 
-// event is one test2json event (see `go doc test2json`).
+// event is one thing the test binary reported, in the shape of a test2json event.
 type event struct {
 	Action  string
 	Test    string
@@ -41,9 +41,12 @@ type binaryRun struct {
 	alarm    bool                // the testing package's -test.timeout alarm fired
 	hung     map[string]bool     // the tests its alarm listed as running
 	marks    map[string][]string // per test ("" for none): lines that say what went wrong, kept whatever the caps drop
+	asked    map[string]bool     // the top-level tests the grader asked this run for
+	current  string              // the test the next output line belongs to
+	ended    bool                // the testing package printed its final PASS or FAIL
 	exitCode int                 // the binary's exit status (-1 when killed)
 	killed   bool                // the grader killed it at the timeout
-	err      error               // the binary or test2json could not be started
+	err      error               // the binary could not be started
 }
 
 // text returns everything test name printed followed by the package's own output, and the lines
@@ -101,7 +104,8 @@ const (
 
 // runBinary runs the test binary bin in dir (its package directory, as `go test` would), limited to
 // the given top-level tests, and collects what it reports. The binary gets its own -test.timeout; the
-// grader kills it (and its process group) a little later in case it cannot even report its timeout.
+// grader kills it (and its process group, or its whole sandbox) a little later in case it cannot even
+// report its timeout. runBinary returns only when the binary and everything it started are gone.
 func runBinary(ctx context.Context, opts *Options, bin, dir, pkg string, tests []string) *binaryRun {
 	r := &binaryRun{
 		started: map[string]bool{},
@@ -110,6 +114,10 @@ func runBinary(ctx context.Context, opts *Options, bin, dir, pkg string, tests [
 		pkgOut:  newCapBuf(testOutputHead, testOutputTail),
 		hung:    map[string]bool{},
 		marks:   map[string][]string{},
+		asked:   map[string]bool{},
+	}
+	for _, name := range tests {
+		r.asked[name] = true
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout+5*time.Second)
 	defer cancel()
@@ -119,67 +127,62 @@ func runBinary(ctx context.Context, opts *Options, bin, dir, pkg string, tests [
 		r.err = err
 		return r
 	}
-	test := exec.CommandContext(ctx, bin,
+	args := []string{
 		"-test.v=test2json",
-		"-test.run=^("+strings.Join(quoteAll(tests), "|")+")$",
-		"-test.timeout="+opts.Timeout.String(),
+		"-test.run=^(" + strings.Join(quoteAll(tests), "|") + ")$",
+		"-test.timeout=" + opts.Timeout.String(),
 		"-test.count=1",
-	)
-	test.Dir = dir
-	test.Env = opts.env()
-	test.Stdin = nil
-	test.Stdout, test.Stderr = pw, pw
-	test.WaitDelay = time.Second
-	ownProcessGroup(test)
-
-	conv := exec.Command(opts.goCmd(), "tool", "test2json", "-t", "-p", pkg)
-	if opts.test2json != "" {
-		conv = exec.Command(opts.test2json, "-t", "-p", pkg)
 	}
-	conv.Stdin = pr
-	convOut, err := conv.StdoutPipe()
+	test, cleanup, err := testCommand(ctx, opts, bin, dir, args)
 	if err != nil {
-		r.err = err
-		return r
-	}
-	if err := conv.Start(); err != nil {
 		pr.Close()
 		pw.Close()
 		r.err = err
 		return r
 	}
-	pr.Close()
+	defer cleanup()
+	test.Stdin = nil
+	test.Stdout, test.Stderr = pw, pw
+	test.WaitDelay = time.Second
 	startErr := test.Start()
-	pw.Close() // the binary holds its own copy; test2json sees EOF when the binary (and its children) end
+	pw.Close() // the binary holds its own copy; we see EOF when the binary (and its children) end
 	if startErr != nil {
+		pr.Close()
 		r.err = startErr
+		return r
 	}
-
-	r.read(convOut)
-	if startErr == nil {
-		werr := test.Wait()
-		r.exitCode = test.ProcessState.ExitCode()
-		r.killed = ctx.Err() != nil
-		var ee *exec.ExitError
-		if werr != nil && !errors.As(werr, &ee) && !r.killed {
-			r.err = werr
-		}
+	// Read until EOF, or until the binary has exited and a moment has passed: a child that escaped
+	// the process group (no sandbox) may hold the pipe open, and must not hold the grader too.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.read(pr)
+	}()
+	werr := test.Wait()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		pr.Close()
+		<-done
 	}
-	conv.Wait()
+	pr.Close()
+	r.exitCode = test.ProcessState.ExitCode()
+	r.killed = ctx.Err() != nil
+	var ee *exec.ExitError
+	if werr != nil && !errors.As(werr, &ee) && !r.killed && !errors.Is(werr, exec.ErrWaitDelay) {
+		r.err = werr
+	}
 	return r
 }
 
-// read consumes test2json's events. Lines longer than maxLine are skipped, and output is kept within
-// the caps of capBuf, so memory stays bounded whatever the binary prints.
+// read consumes the binary's framed output. Lines longer than maxLine are cut, and output is kept
+// within the caps of capBuf, so memory stays bounded whatever the binary prints.
 func (r *binaryRun) read(in io.Reader) {
 	br := bufio.NewReaderSize(in, 64<<10)
 	for {
 		line, err := readLine(br)
 		if len(line) > 0 {
-			var ev event
-			if json.Unmarshal(line, &ev) == nil {
-				r.add(ev)
-			}
+			r.line(string(line))
 		}
 		if err != nil {
 			return
@@ -187,22 +190,81 @@ func (r *binaryRun) read(in io.Reader) {
 	}
 }
 
-// readLine returns the next line, or an empty one in place of a line longer than maxLine.
+// readLine returns the next line, cut at maxLine bytes when it is longer.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
-	tooLong := false
 	for {
 		frag, err := br.ReadSlice('\n')
-		if !tooLong {
-			line = append(line, frag...)
-			if len(line) > maxLine {
-				tooLong, line = true, nil
-			}
+		if len(line) < maxLine {
+			line = append(line, frag[:min(len(frag), maxLine-len(line))]...)
 		}
 		if err == bufio.ErrBufferFull {
 			continue
 		}
 		return line, err
+	}
+}
+
+const frameByte = 0x16
+
+// line handles one line of the binary's output: output text, possibly followed by a framed line
+// (the testing package frames at the start of its own lines, but a test that printed no final
+// newline leaves its text in front of the frame).
+func (r *binaryRun) line(s string) {
+	for s != "" {
+		i := strings.IndexByte(s, frameByte)
+		if i != 0 {
+			text := s
+			if i > 0 {
+				text, s = s[:i], s[i:]
+			} else {
+				s = ""
+			}
+			r.add(event{Action: "output", Test: r.current, Output: text})
+			continue
+		}
+		s = s[1:]
+		frame := s
+		if j := strings.IndexByte(s, frameByte); j >= 0 {
+			frame, s = s[:j], s[j:]
+		} else {
+			s = ""
+		}
+		r.frame(frame)
+	}
+}
+
+// frame interprets one framed line (without its framing byte). Unknown frames are output.
+func (r *binaryRun) frame(f string) {
+	text := strings.TrimRight(f, "\r\n")
+	switch {
+	case strings.HasPrefix(text, "=== RUN   "):
+		r.current = strings.TrimPrefix(text, "=== RUN   ")
+		r.add(event{Action: "run", Test: r.current})
+	case strings.HasPrefix(text, "=== PAUSE "), strings.HasPrefix(text, "=== CONT  "), strings.HasPrefix(text, "=== NAME  "):
+		r.current = text[len("=== NAME  "):]
+	case strings.HasPrefix(text, "--- PASS: "), strings.HasPrefix(text, "--- FAIL: "), strings.HasPrefix(text, "--- SKIP: "):
+		name := text[len("--- PASS: "):]
+		if k := strings.LastIndex(name, " ("); k >= 0 {
+			name = name[:k]
+		}
+		r.add(event{Action: "output", Test: name, Output: f})
+		r.add(event{Action: strings.ToLower(text[4:8]), Test: name})
+		// A test that panicked prints its trace after its --- FAIL line; after a pass, what follows
+		// belongs to the parent test, or to the package after a top-level test.
+		r.current = name
+		if !strings.HasPrefix(text, "--- FAIL") {
+			r.current = ""
+			if k := strings.LastIndexByte(name, '/'); k >= 0 {
+				r.current = name[:k]
+			}
+		}
+	case text == "PASS" || text == "FAIL":
+		r.ended = true
+		r.current = ""
+		r.add(event{Action: "output", Output: f})
+	default:
+		r.add(event{Action: "output", Test: r.current, Output: f})
 	}
 }
 
@@ -222,25 +284,37 @@ func (r *binaryRun) add(ev event) {
 		buf = newCapBuf(testOutputHead, testOutputTail)
 		r.output[top] = buf
 	}
-	switch ev.Action {
-	case "output":
+	if ev.Action == "output" {
 		buf.WriteString(ev.Output)
-	case "run":
-		if !sub {
-			// With -test.count=1 the testing package starts each test once. A second start means
-			// something else printed test2json framing: the events cannot be trusted.
-			if r.started[top] {
-				r.forged = append(r.forged, top+" was reported as started twice")
-			}
-			r.started[top] = true
-			delete(r.final, top)
+		return
+	}
+	if sub {
+		return // subtests do not score
+	}
+	// The testing package starts each test the grader asked for once (-test.count=1), and ends it
+	// once, after it started, before its final PASS or FAIL line. Anything else was printed by
+	// something other than the testing package: the run's events cannot be trusted.
+	before := len(r.forged)
+	defer func() {
+		if len(r.forged) > before && r.asked[top] {
+			r.started[top], r.final[top] = true, TestFail // a test with forged events does not pass
 		}
-	case "pass", "fail", "skip":
-		// A verdict counts only for a test the binary really started, and a failure is final: lines a
-		// program prints before the tests run, imitating "--- PASS", cannot stand in for a result.
-		if !sub && r.started[top] && r.final[top] != "fail" {
-			r.final[top] = ev.Action
-		}
+	}()
+	switch {
+	case r.ended:
+		r.forged = append(r.forged, top+" was reported after the test binary's final result")
+	case !r.asked[top]:
+		r.forged = append(r.forged, top+" was reported, but the grader did not ask for it")
+	case ev.Action == "run" && r.started[top]:
+		r.forged = append(r.forged, top+" was reported as started twice")
+	case ev.Action == "run":
+		r.started[top] = true
+	case !r.started[top]:
+		r.forged = append(r.forged, top+" was reported as ending before it started")
+	case r.final[top] != "":
+		r.forged = append(r.forged, top+" was reported as ending twice")
+	default:
+		r.final[top] = ev.Action
 	}
 }
 

@@ -1,0 +1,5 @@
+//go:build race
+
+package coursetest
+
+const raceEnabled = true
