@@ -133,6 +133,12 @@ func runBinary(ctx context.Context, opts *Options, bin, dir, pkg string, tests [
 		"-test.timeout=" + opts.Timeout.String(),
 		"-test.count=1",
 	}
+	if opts.CPU != "" {
+		args = append(args, "-test.cpu="+opts.CPU)
+	}
+	if opts.FailFast {
+		args = append(args, "-test.failfast")
+	}
 	test, cleanup, err := testCommand(ctx, opts, bin, dir, args)
 	if err != nil {
 		pr.Close()
