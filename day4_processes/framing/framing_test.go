@@ -422,7 +422,7 @@ func TestEchoChildOverPipes(t *testing.T) {
 }
 
 // sizes of the messages sent to an echoing child: small, empty, larger than a pipe's buffer.
-var echoSizes = []int{5, 0, 1, 65536, 4 << 20, 100000, 1}
+var echoSizes = []int{5, 0, 1, 65536, 1<<20 + 7, 100000, 1}
 
 // echoes sends echoSizes' messages on c (from another goroutine, so that large frames cannot fill
 // both directions and deadlock), closes out, and checks that each comes back whole.

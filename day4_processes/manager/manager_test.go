@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -254,6 +255,14 @@ func TestCloseStopsEverything(t *testing.T) {
 		return
 	}
 	assert.NoError(t, err, "Close")
+	// Close waits for the server's goroutines: none may still be running when it returns.
+	for _, g := range coursetest.Goroutines() {
+		if strings.Contains(g.Stack, "manager.(*Server)") || strings.Contains(g.Stack, "net/rpc.(*Server).ServeConn") {
+			t.Errorf("a goroutine of the server was still running after Close returned (%s): Close must wait "+
+				"for the accept loop and for every connection's goroutine (a sync.WaitGroup)", g.State)
+			break
+		}
+	}
 	_, err = os.Stat(path)
 	assert.ErrorIs(t, err, os.ErrNotExist, "after Close, the socket file %s must be gone", path)
 	_, err = c.Get("x")
