@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
@@ -32,11 +33,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// adderMain is a child process: adder PATH INDEX opens the counters at PATH, says "ready", and waits
-// for its standard input to end (the start signal, so that all children start together). Then it
-// adds 1 to counter 0 again and again, keeping count of its additions in counter 1+INDEX, until
-// every child's count has reached minAdds (so that all of them are adding at the same time, however
-// the machine schedules them) or its own count reaches the cap. It prints its count.
+// adderMain is a child process: adderMain PATH INDEX opens the counters at PATH, checks that it
+// sees the parent's greeting, says "ready", and waits for its standard input to end (the start
+// signal, so that all children start together). Then it adds 1 to counter 0 again and again, keeping
+// count of its additions in counter 1+INDEX, until every child's count has reached minAdds (so that
+// all of them are adding at the same time, however the machine schedules them) and it has been
+// adding for minBusy, or for at most maxBusy. It prints its count.
 func adderMain(args []string) int {
 	index, _ := strconv.Atoi(args[1])
 	c, err := Open(args[0])
@@ -45,10 +47,16 @@ func adderMain(args []string) int {
 		return 2
 	}
 	defer c.Close()
+	if got := c.Load(greetingSlot); got != greeting {
+		fmt.Fprintf(os.Stderr, "child %d: the parent set counter %d to %d before starting this child, but the "+
+			"child's Open sees %d: the parent's writes do not reach the file (map it MAP_SHARED)\n", index, greetingSlot, greeting, got)
+		return 3
+	}
 	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	mine := int64(0)
-	for mine < maxAdds && !allChildrenDid(c, minAdds) {
+	start := time.Now()
+	for (time.Since(start) < minBusy || !allChildrenDid(c, minAdds)) && time.Since(start) < maxBusy {
 		for range addBatch {
 			c.Add(0, 1)
 		}
@@ -72,19 +80,23 @@ func allChildrenDid(c *Counters, n int64) bool {
 // Enough additions that lost updates cannot hide: the race detector does not see across processes,
 // so an exact count is the only witness.
 const (
-	nChildren = 4
-	minAdds   = 20000       // each child adds at least this many times...
-	maxAdds   = 4 * minAdds // ...and at most this many
-	addBatch  = 250         // between two looks at the others' counts
+	nChildren    = 4
+	minAdds      = 10000                  // each child adds at least this many times...
+	minBusy      = 150 * time.Millisecond // ...and for at least this long, so a fast wrong Add has time to lose updates...
+	maxBusy      = 3 * time.Second        // ...and stops after this long, whatever happens
+	addBatch     = 100                    // between two looks at the others' counts
+	greetingSlot = 1 + nChildren          // the counter the parent sets before it starts the children
+	greeting     = 12345
 )
 
 func TestChildProcessesAddExactly(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	path := filepath.Join(t.TempDir(), "counters")
-	c, err := Create(path, 1+nChildren)
+	c, err := Create(path, 2+nChildren)
 	require.NoError(t, err)
 	defer c.Close()
-	require.Equal(t, 1+nChildren, c.Len(), "Len")
+	require.Equal(t, 2+nChildren, c.Len(), "Len")
+	require.Equal(t, int64(greeting), c.Add(greetingSlot, greeting), "Add returns the counter's new value")
 
 	bin, err := os.Executable()
 	require.NoError(t, err)
@@ -155,12 +167,12 @@ func TestChildProcessesAddExactly(t *testing.T) {
 	// The additions are in the file itself, in the documented format.
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.Len(t, data, (1+nChildren)*CounterSize, "the file holds %d counters of %d bytes", 1+nChildren, CounterSize)
+	require.Len(t, data, (2+nChildren)*CounterSize, "the file holds %d counters of %d bytes", 2+nChildren, CounterSize)
 	assert.Equal(t, uint64(want), binary.LittleEndian.Uint64(data), "the file's first 8 bytes are counter 0, little-endian")
 }
 
 func TestGoroutinesAddExactly(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // on any machine, let goroutines run in parallel
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8)) // on any machine, let goroutines run in parallel
 	coursetest.CheckLeaks(t)
 	path := filepath.Join(t.TempDir(), "counters")
 	a, err := Create(path, 2)
@@ -170,9 +182,10 @@ func TestGoroutinesAddExactly(t *testing.T) {
 	require.NoError(t, err)
 	defer b.Close()
 
-	// Two goroutines share one Counters, two share another mapping of the same file. Like the child
-	// processes, each keeps adding until all have added at least `each` times, so they overlap.
-	const goroutines, each = 4, 20000
+	// Four goroutines share one Counters, four share another mapping of the same file. Like the child
+	// processes, each keeps adding until all have added at least `each` times and for 3*minBusy
+	// (their Adds share a file lock, which leaves a wrong Add few chances to overlap), so they overlap.
+	const goroutines, each = 8, 5000
 	var progress [goroutines]atomic.Int64
 	allDid := func() bool {
 		for i := range progress {
@@ -191,7 +204,8 @@ func TestGoroutinesAddExactly(t *testing.T) {
 		}
 		wg.Go(func() {
 			<-start
-			for progress[g].Load() < 4*each && !allDid() {
+			began := time.Now()
+			for (time.Since(began) < 3*minBusy || !allDid()) && time.Since(began) < maxBusy {
 				for range addBatch {
 					c.Add(1, 1)
 				}
@@ -236,7 +250,13 @@ func TestValuesOutliveClose(t *testing.T) {
 	require.NoError(t, err)
 	a.Add(0, 7)
 	a.Add(1, -9)
-	require.NoError(t, a.Close())
+	// Two goroutines close it at once: one unmaps, the other finds it closed.
+	closeErrs := make(chan error, 2)
+	for range 2 {
+		go func() { closeErrs <- a.Close() }()
+	}
+	require.NoError(t, <-closeErrs, "Close")
+	require.NoError(t, <-closeErrs, "Close, called at the same time by another goroutine")
 	assert.NoError(t, a.Close(), "a second Close must do nothing")
 	b, err := Open(path)
 	require.NoError(t, err)
@@ -255,6 +275,11 @@ func TestBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Create(filepath.Join(dir, "zero"), 0)
 	assert.Error(t, err, "Create with no counters must fail")
+	one, err := Create(filepath.Join(dir, "one"), 1)
+	require.NoError(t, err, "Create with one counter")
+	assert.Equal(t, 1, one.Len(), "Len of a single counter")
+	assert.Equal(t, int64(3), one.Add(0, 3), "Add to the only counter")
+	require.NoError(t, one.Close())
 	_, err = Open(filepath.Join(dir, "missing"))
 	assert.Error(t, err, "Open of a file that does not exist must fail")
 	odd := filepath.Join(dir, "odd")
