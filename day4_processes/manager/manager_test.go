@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 // How many client processes, and how many increments each makes of the shared key.
 const (
 	clientProcs  = 4
-	clientIncrs  = 300
+	clientIncrs  = 150
 	sharedKey    = "hits"
 	childKeyBase = "child-"
 )
@@ -131,10 +131,11 @@ func TestClientProcessesShareState(t *testing.T) {
 	require.NoError(t, err)
 
 	type proc struct {
-		cmd   *exec.Cmd
-		start io.Closer
-		ready chan error
-		last  chan int64
+		exited <-chan struct{}
+		err    *error
+		start  io.Closer
+		ready  chan error
+		last   chan int64
 	}
 	procs := make([]proc, clientProcs)
 	for i := range procs {
@@ -145,7 +146,12 @@ func TestClientProcessesShareState(t *testing.T) {
 		stdout, err := cmd.StdoutPipe()
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		// One goroutine reads the child's stdout to its end, then waits for the child (Wait closes the
+		// pipe, so it must come after the last read); the cleanup kills the child if it still runs.
+		var waitErr error
+		read, exited := make(chan struct{}), make(chan struct{})
+		go func() { <-read; waitErr = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 		ready, last := make(chan error, 1), make(chan int64, 1)
 		go func() {
 			r := bufio.NewReader(stdout)
@@ -158,8 +164,9 @@ func TestClientProcessesShareState(t *testing.T) {
 			_, _ = fmt.Fscan(r, &v)
 			last <- v
 			_, _ = io.Copy(io.Discard, r)
+			close(read)
 		}()
-		procs[i] = proc{cmd, stdin, ready, last}
+		procs[i] = proc{exited, &waitErr, stdin, ready, last}
 	}
 	for i, p := range procs {
 		var err error
@@ -173,7 +180,7 @@ func TestClientProcessesShareState(t *testing.T) {
 	for i, p := range procs {
 		var err error
 		var last int64
-		coursetest.Within(t, func() { err = p.cmd.Wait(); last = <-p.last }, "client process %d did not finish", i)
+		coursetest.Within(t, func() { last = <-p.last; <-p.exited; err = *p.err }, "client process %d did not finish", i)
 		require.NoError(t, err, "client process %d failed (see its error above)", i)
 		highest = max(highest, last)
 	}
@@ -199,7 +206,7 @@ func TestClientProcessesShareState(t *testing.T) {
 func TestConcurrentClientsInOneProcess(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	_, path := startServer(t)
-	const clients, each = 8, 200
+	const clients, each = 4, 100
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
 	for i := range clients {

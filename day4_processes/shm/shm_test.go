@@ -101,10 +101,11 @@ func TestChildProcessesAddExactly(t *testing.T) {
 	bin, err := os.Executable()
 	require.NoError(t, err)
 	type child struct {
-		cmd   *exec.Cmd
-		start io.Closer
-		ready chan error
-		count chan int64
+		exited <-chan struct{}
+		err    *error
+		start  io.Closer
+		ready  chan error
+		count  chan int64
 	}
 	kids := make([]child, nChildren)
 	for i := range kids {
@@ -115,7 +116,12 @@ func TestChildProcessesAddExactly(t *testing.T) {
 		stdout, err := cmd.StdoutPipe()
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		// One goroutine reads the child's stdout to its end, then waits for the child (Wait closes the
+		// pipe, so it must come after the last read); the cleanup kills the child if it still runs.
+		var waitErr error
+		read, exited := make(chan struct{}), make(chan struct{})
+		go func() { <-read; waitErr = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 		ready, count := make(chan error, 1), make(chan int64, 1)
 		go func() {
 			r := bufio.NewReader(stdout)
@@ -128,8 +134,9 @@ func TestChildProcessesAddExactly(t *testing.T) {
 			_, _ = fmt.Fscan(r, &n)
 			count <- n
 			_, _ = io.Copy(io.Discard, r)
+			close(read)
 		}()
-		kids[i] = child{cmd, stdin, ready, count}
+		kids[i] = child{exited, &waitErr, stdin, ready, count}
 	}
 	for i, k := range kids {
 		var err error
@@ -143,7 +150,7 @@ func TestChildProcessesAddExactly(t *testing.T) {
 	want := int64(0)
 	for i, k := range kids {
 		var err error
-		coursetest.Within(t, func() { err = k.cmd.Wait(); counts[i] = <-k.count },
+		coursetest.Within(t, func() { counts[i] = <-k.count; <-k.exited; err = *k.err },
 			"child %d did not finish its additions", i)
 		require.NoError(t, err, "child %d failed (see its error above)", i)
 		require.Positive(t, counts[i], "child %d did not report how many additions it made", i)
