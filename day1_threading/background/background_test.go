@@ -34,12 +34,12 @@ func closed(ch <-chan struct{}) bool {
 // starting one interval after Start, however long each call takes; and that Start rejects an interval
 // that is not positive.
 func TestLoopCallsFnEveryInterval(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 cases:
 	for _, interval := range []time.Duration{time.Millisecond, time.Second, 5 * time.Minute} {
 		for _, work := range []time.Duration{0, interval / 4} {
 			if !t.Run(fmt.Sprintf("%v, fn takes %v", interval, work), func(t *testing.T) {
-				coursetest.InBubble(t, stuck, func(t *testing.T) {
+				coursetest.Bubble(t, stuck, func(t *testing.T) {
 					var calls atomic.Int64
 					l := Start(context.Background(), interval, func(ctx context.Context) {
 						calls.Add(1)
@@ -71,7 +71,7 @@ cases:
 	}
 	for _, bad := range []time.Duration{0, -time.Second} {
 		if !t.Run(fmt.Sprintf("interval %v", bad), func(t *testing.T) {
-			coursetest.InBubble(t, stuck, func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
 				var l *Loop
 				r := panicValue(func() { l = Start(context.Background(), bad, func(context.Context) {}) })
 				if s, ok := r.(string); ok && strings.HasPrefix(s, "TODO:") {
@@ -98,8 +98,8 @@ func panicValue(f func()) (r any) {
 
 // TestStopEndsTheLoop checks nothing runs after Stop, Done is closed, and fn's context is cancelled.
 func TestStopEndsTheLoop(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		var calls atomic.Int64
 		var fnCtx context.Context
@@ -128,8 +128,8 @@ func TestStopEndsTheLoop(t *testing.T) {
 // TestStopWaitsForARunningCall checks that Stop, called from several goroutines while fn is running
 // and a tick is waiting, returns only once fn has returned, and that fn is not called again.
 func TestStopWaitsForARunningCall(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		// When fn returns, both the cancelled context and the waiting tick are ready, and select picks
 		// one of them at random: repeat, so that a loop that may take the tick is caught every time.
@@ -185,8 +185,8 @@ func TestStopWaitsForARunningCall(t *testing.T) {
 
 // TestCancellingCtxEndsTheLoop checks the owner's context ends the loop without Stop.
 func TestCancellingCtxEndsTheLoop(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Minute
 		var calls atomic.Int64
 		ctx, cancel := context.WithCancel(context.Background())
@@ -206,8 +206,8 @@ func TestCancellingCtxEndsTheLoop(t *testing.T) {
 
 // TestStopIsIdempotent checks Stop can be called again, concurrently, and before the first tick.
 func TestStopIsIdempotent(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		var calls atomic.Int64
 		l := Start(context.Background(), time.Second, func(context.Context) { calls.Add(1) })
 		l.Stop() // before the first tick
@@ -226,8 +226,8 @@ func TestStopIsIdempotent(t *testing.T) {
 
 // TestFnNeverRunsConcurrentlyWithItself uses a fn slower than the interval.
 func TestFnNeverRunsConcurrentlyWithItself(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		var hw coursetest.HighWater
 		var calls atomic.Int64
@@ -247,10 +247,10 @@ func TestFnNeverRunsConcurrentlyWithItself(t *testing.T) {
 // TestStopLeavesNoGoroutineBehind checks that Stop leaves nothing running: no loop goroutine, no helper
 // goroutine feeding it ticks. The bubble reports any goroutine still blocked when the test ends.
 func TestStopLeavesNoGoroutineBehind(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, n := range []int{1, 3} {
 		if !t.Run(fmt.Sprintf("%d loops", n), func(t *testing.T) {
-			coursetest.InBubble(t, "Stop never returned, or a goroutine outlived Stop: the loop must use one goroutine "+
+			coursetest.Bubble(t, "Stop never returned, or a goroutine outlived Stop: the loop must use one goroutine "+
 				"and a time.Ticker it stops (defer ticker.Stop()), not time.Tick behind a helper goroutine", func(t *testing.T) {
 				loops := make([]*Loop, n)
 				for i := range loops {
@@ -272,8 +272,8 @@ func TestStopLeavesNoGoroutineBehind(t *testing.T) {
 // then keep the rhythm of the ticker. A time.Ticker keeps at most one waiting tick, so one call may
 // follow right after the slow one.
 func TestMissedTicksAreDropped(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		var calls atomic.Int64
 		l := Start(context.Background(), interval, func(context.Context) {
@@ -302,8 +302,8 @@ func TestMissedTicksAreDropped(t *testing.T) {
 // TestStopWaitsAfterTheParentWasCancelled cancels the owner's context while fn is busy, then calls
 // Stop: Stop must still wait until fn has returned, although the loop was already asked to end.
 func TestStopWaitsAfterTheParentWasCancelled(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, stuck, func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, stuck, func(t *testing.T) {
 		const interval = time.Second
 		finish := make(chan struct{})
 		var running atomic.Bool

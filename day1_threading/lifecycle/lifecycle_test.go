@@ -54,8 +54,8 @@ func (c *call) wait() error {
 
 // TestWorkerLifeWhenFnReturnsOnItsOwn follows a worker from New to Stopped and checks Wait.
 func TestWorkerLifeWhenFnReturnsOnItsOwn(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "the worker got stuck: Start must run fn on a new goroutine and return at once, "+
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "the worker got stuck: Start must run fn on a new goroutine and return at once, "+
 		"and Wait must return once fn has returned", func(t *testing.T) {
 		finish := make(chan struct{})
 		w := NewWorker(func(ctx context.Context) error {
@@ -83,8 +83,8 @@ func TestWorkerLifeWhenFnReturnsOnItsOwn(t *testing.T) {
 // TestStopCancelsAndWaitsForTheGoroutine checks Stop cancels fn's context, reports Stopping while fn
 // winds down, and returns only after fn has returned.
 func TestStopCancelsAndWaitsForTheGoroutine(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "Stop never returned: it must cancel fn's context and wait for the goroutine", func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "Stop never returned: it must cancel fn's context and wait for the goroutine", func(t *testing.T) {
 		finish := make(chan struct{})
 		var exited atomic.Bool
 		w := NewWorker(func(ctx context.Context) error {
@@ -112,9 +112,9 @@ func TestStopCancelsAndWaitsForTheGoroutine(t *testing.T) {
 
 // TestStartTwiceIsAnError checks a worker runs fn at most once, whoever calls Start.
 func TestStartTwiceIsAnError(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	t.Run("one after the other", func(t *testing.T) {
-		coursetest.InBubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
+		coursetest.Bubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
 			var calls atomic.Int64
 			w := NewWorker(func(ctx context.Context) error { calls.Add(1); <-ctx.Done(); return nil })
 			require.NoError(t, w.Start(context.Background()))
@@ -127,7 +127,7 @@ func TestStartTwiceIsAnError(t *testing.T) {
 		})
 	})
 	t.Run("from many goroutines at once", func(t *testing.T) {
-		coursetest.InBubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
+		coursetest.Bubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
 			var calls atomic.Int64
 			w := NewWorker(func(ctx context.Context) error { calls.Add(1); <-ctx.Done(); return nil })
 			const n = 8
@@ -167,9 +167,9 @@ func stopNoPanic(t *testing.T, w *Worker) (err error) {
 
 // TestStopIsIdempotent checks Stop can be called again, concurrently, and before Start.
 func TestStopIsIdempotent(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	t.Run("twice", func(t *testing.T) {
-		coursetest.InBubble(t, "Stop never returned", func(t *testing.T) {
+		coursetest.Bubble(t, "Stop never returned", func(t *testing.T) {
 			w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return errBoom })
 			require.NoError(t, w.Start(context.Background()))
 			assert.ErrorIs(t, stopNoPanic(t, w), errBoom, "Stop must return fn's error")
@@ -178,7 +178,7 @@ func TestStopIsIdempotent(t *testing.T) {
 		})
 	})
 	t.Run("from many goroutines at once", func(t *testing.T) {
-		coursetest.InBubble(t, "Stop never returned", func(t *testing.T) {
+		coursetest.Bubble(t, "Stop never returned", func(t *testing.T) {
 			finish := make(chan struct{})
 			var exited atomic.Bool
 			w := NewWorker(func(ctx context.Context) error {
@@ -207,7 +207,7 @@ func TestStopIsIdempotent(t *testing.T) {
 		})
 	})
 	t.Run("before Start", func(t *testing.T) {
-		coursetest.InBubble(t, "Stop or Wait on a worker that was never started blocked: Stop must move a New worker straight to Stopped", func(t *testing.T) {
+		coursetest.Bubble(t, "Stop or Wait on a worker that was never started blocked: Stop must move a New worker straight to Stopped", func(t *testing.T) {
 			var calls atomic.Int64
 			w := NewWorker(func(ctx context.Context) error { calls.Add(1); return errBoom })
 			assert.NoError(t, stopNoPanic(t, w), "Stop on a New worker must return nil: fn never ran")
@@ -223,8 +223,8 @@ func TestStopIsIdempotent(t *testing.T) {
 
 // TestCancellingTheParentContextStopsTheWorker checks the owner's context bounds the worker's life.
 func TestCancellingTheParentContextStopsTheWorker(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "the worker did not stop when the context given to Start was cancelled: "+
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "the worker did not stop when the context given to Start was cancelled: "+
 		"derive fn's context from it (context.WithCancel(ctx))", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
@@ -261,8 +261,8 @@ func (c opaqueCtx) Err() error {
 // TestWorkerReleasesItsContextWhenFnReturns checks the context Start derives is cancelled once fn has
 // returned on its own, so nothing the context holds (here, a watcher goroutine) outlives the worker.
 func TestWorkerReleasesItsContextWhenFnReturns(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "Wait never returned although fn returned at once, or a goroutine outlived the worker: "+
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "Wait never returned although fn returned at once, or a goroutine outlived the worker: "+
 		"the context Start derived with context.WithCancel was never cancelled. Call its cancel function once fn "+
 		"has returned, not only in Stop (go vet's lostcancel rule): until then the context holds resources, here "+
 		"a goroutine watching the parent", func(t *testing.T) {
@@ -277,8 +277,8 @@ func TestWorkerReleasesItsContextWhenFnReturns(t *testing.T) {
 // TestStateIsSafeForConcurrentUse reads the state from several goroutines while the worker starts,
 // stops and ends; run it with -race. The states each reader sees must only move forward.
 func TestStateIsSafeForConcurrentUse(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "the worker got stuck (Stop never returned)", func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "the worker got stuck (Stop never returned)", func(t *testing.T) {
 		w := NewWorker(func(ctx context.Context) error { <-ctx.Done(); return nil })
 		const readers = 4
 		seen := make([][]State, readers)
@@ -309,9 +309,9 @@ func TestStateIsSafeForConcurrentUse(t *testing.T) {
 // TestWaitBeforeStartBlocks checks that Wait on a New worker waits for the worker to be Stopped,
 // whether fn then runs or Stop comes first.
 func TestWaitBeforeStartBlocks(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	t.Run("then Start", func(t *testing.T) {
-		coursetest.InBubble(t, "Wait never returned after fn returned", func(t *testing.T) {
+		coursetest.Bubble(t, "Wait never returned after fn returned", func(t *testing.T) {
 			finish := make(chan struct{})
 			w := NewWorker(func(ctx context.Context) error { <-finish; return errBoom })
 			waitCall := goCall(w.Wait)
@@ -328,7 +328,7 @@ func TestWaitBeforeStartBlocks(t *testing.T) {
 		})
 	})
 	t.Run("then Stop", func(t *testing.T) {
-		coursetest.InBubble(t, "Wait never returned after Stop on a New worker", func(t *testing.T) {
+		coursetest.Bubble(t, "Wait never returned after Stop on a New worker", func(t *testing.T) {
 			w := NewWorker(func(ctx context.Context) error { return errBoom })
 			waitCall := goCall(w.Wait)
 			synctest.Wait()
@@ -344,8 +344,8 @@ func TestWaitBeforeStartBlocks(t *testing.T) {
 // TestAFailedStartChangesNothing checks that a Start that returns ErrStarted leaves the running worker
 // alone: it does not cancel fn, replace its context, or start fn again.
 func TestAFailedStartChangesNothing(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "the worker got stuck (Start or Stop never returned)", func(t *testing.T) {
 		var calls atomic.Int64
 		var cancelled atomic.Bool
 		w := NewWorker(func(ctx context.Context) error {
@@ -372,7 +372,7 @@ func TestAFailedStartChangesNothing(t *testing.T) {
 // under one lock and acted on under another (check-then-act) is caught: Start racing Start, Stop racing
 // Stop, and Start racing Stop.
 func TestConcurrentCallsOnANewWorker(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	const rounds, callers = 300, 4
 	for _, tc := range []struct {
@@ -386,7 +386,7 @@ func TestConcurrentCallsOnANewWorker(t *testing.T) {
 		if !t.Run(tc.name, func(t *testing.T) {
 			// One round in a bubble first, where a worker that gets stuck is reported at once; then the
 			// rounds for real, outside the bubble, where the callers run truly in parallel.
-			coursetest.InBubble(t, "the worker got stuck: a Start or a Stop never returned ("+tc.name+")", func(t *testing.T) {
+			coursetest.Bubble(t, "the worker got stuck: a Start or a Stop never returned ("+tc.name+")", func(t *testing.T) {
 				raceOnANewWorker(t, 0, callers, tc.starts)
 			})
 			if t.Failed() {
@@ -505,11 +505,11 @@ func raceOnANewWorker(t *testing.T, round, callers, starts int) bool {
 // TestStoppedAsSoonAsWaitOrStopReturns checks, many times over with several cores, that the state is
 // already Stopped when Wait or Stop returns: set Stopped before closing the channel they wait on.
 func TestStoppedAsSoonAsWaitOrStopReturns(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	for _, method := range []string{"Wait", "Stop"} {
 		if !t.Run(method, func(t *testing.T) {
-			coursetest.InBubble(t, "the worker got stuck: "+method+" never returned", func(t *testing.T) {
+			coursetest.Bubble(t, "the worker got stuck: "+method+" never returned", func(t *testing.T) {
 				for round := range 300 {
 					w := NewWorker(func(ctx context.Context) error {
 						if method == "Stop" {

@@ -92,13 +92,13 @@ func checkChunks(chunks []Range, lo, hi, n int) string {
 // the test has seen all of them start, whatever the number of cores. GOMAXPROCS is 2 here, so that
 // a Sum that runs at most GOMAXPROCS (or NumCPU) parts at a time is caught on any machine.
 func TestSumRunsEveryChunkAtOnce(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, tc := range []struct{ lo, hi, workers int }{
 		{0, 100, 2}, {0, 1000, 4}, {10, 17, 7}, {0, 3, 8}, {0, 10, 4}, {0, 10, 6}, {0, 1000, 64}, {-500, 500, 300},
 	} {
 		if !t.Run(fmt.Sprintf("[%d,%d) with %d workers", tc.lo, tc.hi, tc.workers), func(t *testing.T) {
-			coursetest.InBubble(t, "Sum never returned after every part was released", func(t *testing.T) {
+			coursetest.Bubble(t, "Sum never returned after every part was released", func(t *testing.T) {
 				var started atomic.Int64
 				release := make(chan struct{})
 				var mu sync.Mutex
@@ -136,7 +136,7 @@ func TestSumRunsEveryChunkAtOnce(t *testing.T) {
 // TestSumAddsThePartsUp checks Sum's total with parts that return different values, from several
 // goroutines at once; run it with -race.
 func TestSumAddsThePartsUp(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	sumOfSquares := func(r Range) int {
 		s := 0
 		for i := r.Lo; i < r.Hi; i++ {
@@ -168,7 +168,7 @@ func TestSumAddsThePartsUp(t *testing.T) {
 
 // TestCountPrimes checks CountPrimes on known counts, with several GOMAXPROCS values.
 func TestCountPrimes(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	cases := []struct{ lo, hi, want int }{
 		{0, 2, 0}, {2, 3, 1}, {-10, 10, 4}, {0, 100, 25}, {10, 20, 4}, {100, 200, 21},
 		{0, 1000, 168}, {7919, 7920, 1}, {0, 10_000, 1229}, {0, 100_000, 9592},
@@ -194,7 +194,7 @@ func TestCountPrimes(t *testing.T) {
 // ever sees more chunks than that. It runs with GOMAXPROCS 3 and 7, so that no fixed number of chunks
 // (the machine's core count, a value read once at start-up) passes.
 func TestCountPrimesCountsTheChunksInParallel(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, procs := range []int{3, 7} {
 		if !t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))

@@ -28,12 +28,12 @@ const stuck = "Run got stuck or left worker goroutines behind: close the jobs ch
 
 // TestRunReturnsResultsInJobOrder checks results[i] == fn(jobs[i]) although later jobs finish first.
 func TestRunReturnsResultsInJobOrder(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, tc := range []struct{ workers, jobs int }{
 		{1, 10}, {3, 10}, {4, 100}, {8, 3}, {2, 0}, {0, 5}, {-2, 5},
 	} {
 		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
-			coursetest.InBubble(t, stuck, func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
 				jobs := make([]int, tc.jobs)
 				want := make([]string, tc.jobs)
 				for i := range jobs {
@@ -55,11 +55,11 @@ func TestRunReturnsResultsInJobOrder(t *testing.T) {
 
 // TestRunNeverExceedsWorkers checks, with a high-water mark, that at most workers jobs run at once.
 func TestRunNeverExceedsWorkers(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, workers := range []int{1, 2, 3, 8, 0, -3} {
 		if !t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
 			bound := max(1, workers) // workers < 1 counts as 1
-			coursetest.InBubble(t, stuck, func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
 				var hw coursetest.HighWater
 				jobs := make([]int, 20)
 				_, err := Run(workers, jobs, func(int) (int, error) {
@@ -84,7 +84,7 @@ func TestRunNeverExceedsWorkers(t *testing.T) {
 // goroutines than that, and that a worker that finishes a job takes the next one straight away, whichever
 // job finishes first.
 func TestRunKeepsEveryWorkerBusy(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 cases:
 	for _, tc := range []struct{ workers, jobs int }{{2, 6}, {4, 10}, {8, 8}, {50, 3}} {
 		for _, newestFirst := range []bool{false, true} {
@@ -94,7 +94,7 @@ cases:
 			}
 			if !t.Run(fmt.Sprintf("%d workers %d jobs %s first", tc.workers, tc.jobs, order), func(t *testing.T) {
 				inFlight := min(tc.workers, tc.jobs) // exactly min(workers, len(jobs)) worker goroutines
-				coursetest.InBubble(t, stuck, func(t *testing.T) {
+				coursetest.Bubble(t, stuck, func(t *testing.T) {
 					jobs := make([]int, tc.jobs)
 					release := make([]chan struct{}, tc.jobs)
 					for i := range jobs {
@@ -176,11 +176,11 @@ cases:
 
 // TestRunReportsEveryError checks every job runs and every error is returned, joined in job order.
 func TestRunReportsEveryError(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	errBad := errors.New("bad job")
 	for _, workers := range []int{1, 3, 10} { // with 10 workers every job runs at once, and job 9 finishes first
 		if !t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
-			coursetest.InBubble(t, stuck, func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
 				var ran atomic.Int64
 				jobs := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 				results, err := Run(workers, jobs, func(j int) (int, error) {
@@ -208,10 +208,10 @@ func TestRunReportsEveryError(t *testing.T) {
 // TestRunLeavesNoWorkersBehind checks that no worker goroutine is left once Run returns: the bubble
 // reports any goroutine still blocked when the test ends.
 func TestRunLeavesNoWorkersBehind(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, tc := range []struct{ workers, jobs int }{{1, 1}, {4, 3}, {4, 50}, {3, 0}} {
 		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
-			coursetest.InBubble(t, "Run never returned, or worker goroutines were still blocked after it returned: "+
+			coursetest.Bubble(t, "Run never returned, or worker goroutines were still blocked after it returned: "+
 				"close the jobs channel after the last job so the workers' range loops end, and wait for them "+
 				"(sync.WaitGroup) before returning", func(t *testing.T) {
 				jobs := make([]string, tc.jobs)
@@ -239,10 +239,10 @@ func goroutinesCreated() uint64 {
 // workers (workers < 1 counts as 1), and at most two helpers; never one per job, nor a worker that
 // has no job to take.
 func TestRunStartsExactlyTheWorkersItNeeds(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, tc := range []struct{ workers, jobs int }{{1000, 3}, {1000, 1}, {4, 100}, {0, 10}, {-5, 10}} {
 		if !t.Run(fmt.Sprintf("%d workers %d jobs", tc.workers, tc.jobs), func(t *testing.T) {
-			coursetest.InBubble(t, stuck, func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
 				jobs := make([]int, tc.jobs)
 				runtime.GC() // start the garbage collector's own goroutines now, not during Run
 				// Other goroutines may start meanwhile (a timer's function): take the fewest of a few runs.
@@ -269,11 +269,11 @@ func TestRunStartsExactlyTheWorkersItNeeds(t *testing.T) {
 // still wait for it: count the workers with wg.Add before starting them (or use wg.Go), never inside
 // them, where Wait may already have returned. Run it with -race, which reports such an Add.
 func TestRunReturnsOnlyAfterEveryWorker(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, procs := range []int{1, 2, 4} {
 		if !t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			coursetest.InBubble(t, stuck, func(t *testing.T) {
+			coursetest.Bubble(t, stuck, func(t *testing.T) {
 				jobs := []int{1, 2, 3, 4, 5, 6}
 				for range 100 {
 					var live atomic.Int64

@@ -20,10 +20,10 @@ const neverReturned = "RunAll never returned although every task had returned: d
 
 // TestRunAllReturnsResultsInOrder checks results[i] == tasks[i]() for several sizes.
 func TestRunAllReturnsResultsInOrder(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, n := range []int{0, 1, 2, 10, 1000} {
 		if !t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
-			coursetest.InBubble(t, neverReturned, func(t *testing.T) {
+			coursetest.Bubble(t, neverReturned, func(t *testing.T) {
 				tasks := make([]func() string, n)
 				want := make([]string, n)
 				calls := make([]atomic.Int64, n)
@@ -47,7 +47,7 @@ func TestRunAllReturnsResultsInOrder(t *testing.T) {
 		}
 	}
 	t.Run("nil tasks", func(t *testing.T) {
-		coursetest.InBubble(t, "RunAll(nil) never returned", func(t *testing.T) {
+		coursetest.Bubble(t, "RunAll(nil) never returned", func(t *testing.T) {
 			got := RunAll[int](nil)
 			assert.NotNil(t, got, "RunAll(nil) must return an empty slice, not nil")
 			assert.Empty(t, got, "RunAll(nil) must return an empty slice")
@@ -58,10 +58,10 @@ func TestRunAllReturnsResultsInOrder(t *testing.T) {
 // TestRunAllStartsEveryTaskBeforeAnyReturns proves the tasks run at the same time: every task blocks
 // until the test releases it, and the test only releases them once all have started.
 func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
+	coursetest.CheckLeaksIfPassing(t)
 	for _, n := range []int{2, 8, 100, 1000} {
 		if !t.Run(fmt.Sprintf("%d tasks", n), func(t *testing.T) {
-			coursetest.InBubble(t, "RunAll did not finish after all tasks were released", func(t *testing.T) {
+			coursetest.Bubble(t, "RunAll did not finish after all tasks were released", func(t *testing.T) {
 				var started atomic.Int64
 				release := make(chan struct{})
 				tasks := make([]func() int, n)
@@ -94,8 +94,8 @@ func TestRunAllStartsEveryTaskBeforeAnyReturns(t *testing.T) {
 
 // TestRunAllWaitsForEveryTask checks that RunAll does not return while any task is still running.
 func TestRunAllWaitsForEveryTask(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
 		const n = 5
 		release := make([]chan struct{}, n)
 		tasks := make([]func() int, n)
@@ -132,8 +132,8 @@ func TestRunAllWaitsForEveryTask(t *testing.T) {
 // TestRunAllResultsByIndexNotByFinishingOrder makes the tasks finish last-to-first and checks the
 // results still come back in the order of tasks.
 func TestRunAllResultsByIndexNotByFinishingOrder(t *testing.T) {
-	coursetest.CheckLeaksOnPass(t)
-	coursetest.InBubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	coursetest.Bubble(t, "RunAll did not return after every task had finished", func(t *testing.T) {
 		const n = 6
 		release := make([]chan struct{}, n)
 		tasks := make([]func() string, n)

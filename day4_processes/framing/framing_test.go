@@ -24,8 +24,8 @@ import (
 // Child processes are the test binary itself, started with helperRole as its first argument.
 const helperRole = "framing-helper"
 
-// limit is the largest frame the tests' Conns accept.
-const limit = 16 << 20
+// testLimit is the largest frame the tests' Conns accept.
+const testLimit = 16 << 20
 
 func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == helperRole {
@@ -54,7 +54,7 @@ func helperMain(role string, args []string) int {
 		fmt.Fprintf(os.Stderr, "unknown helper role %q\n", role)
 		return 2
 	}
-	c := NewConn(r, w, limit)
+	c := NewConn(r, w, testLimit)
 	for {
 		msg, err := c.Recv()
 		if err == io.EOF {
@@ -71,8 +71,8 @@ func helperMain(role string, args []string) int {
 	}
 }
 
-// pattern returns n bytes that differ from message to message and from byte to byte.
-func pattern(seed, n int) []byte {
+// testPattern returns n bytes that differ from message to message and from byte to byte.
+func testPattern(seed, n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = byte(seed*31 + i*7 + i/251)
@@ -101,7 +101,7 @@ func TestWireFormat(t *testing.T) {
 	buf.Reset()
 	require.NoError(t, WriteFrame(&buf, nil))
 	assert.Equal(t, []byte{0, 0, 0, 0}, buf.Bytes(), "an empty message is a frame with length 0 and nothing after it")
-	msg, err := ReadFrame(bytes.NewReader([]byte{0, 0, 1, 2, 'x'}), limit)
+	msg, err := ReadFrame(bytes.NewReader([]byte{0, 0, 1, 2, 'x'}), testLimit)
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the header 00 00 01 02 says 258 bytes follow (big-endian), but only 1 does")
 	assert.Nil(t, msg)
 }
@@ -110,13 +110,13 @@ func TestRoundTrip(t *testing.T) {
 	for _, n := range []int{0, 1, 255, 256, 4096, 1 << 20} {
 		t.Run(fmt.Sprintf("%d bytes", n), func(t *testing.T) {
 			var buf bytes.Buffer
-			want := pattern(n, n)
+			want := testPattern(n, n)
 			require.NoError(t, WriteFrame(&buf, want))
 			assert.Equal(t, HeaderSize+n, buf.Len(), "a frame of an %d-byte message is %d bytes long", n, HeaderSize+n)
-			got, err := ReadFrame(&buf, limit)
+			got, err := ReadFrame(&buf, testLimit)
 			require.NoError(t, err)
 			sameBytes(t, want, got, "the message read back")
-			_, err = ReadFrame(&buf, limit)
+			_, err = ReadFrame(&buf, testLimit)
 			assert.ErrorIs(t, err, io.EOF, "after the last frame, ReadFrame must return io.EOF")
 		})
 	}
@@ -126,7 +126,7 @@ func TestShortReads(t *testing.T) {
 	sizes := []int{3, 1, 5000, 70000, 2}
 	var stream bytes.Buffer
 	for i, n := range sizes {
-		require.NoError(t, WriteFrame(&stream, pattern(i, n)))
+		require.NoError(t, WriteFrame(&stream, testPattern(i, n)))
 	}
 	readers := []struct {
 		name string
@@ -142,18 +142,18 @@ func TestShortReads(t *testing.T) {
 			r := rd.wrap(bytes.NewReader(stream.Bytes()))
 			coursetest.Within(t, func() {
 				for i, n := range sizes {
-					got, err := ReadFrame(r, limit)
+					got, err := ReadFrame(r, testLimit)
 					if !assert.NoError(t, err, "frame %d (%d bytes) through iotest.%s, where %s: keep reading until "+
 						"the header and the message are complete (io.ReadFull)", i, n, rd.name, rd.why) {
 						return
 					}
-					if !bytes.Equal(pattern(i, n), got) {
-						sameBytes(t, pattern(i, n), got, "frame %d (%d bytes) through iotest.%s, where %s: a single "+
+					if !bytes.Equal(testPattern(i, n), got) {
+						sameBytes(t, testPattern(i, n), got, "frame %d (%d bytes) through iotest.%s, where %s: a single "+
 							"Read does not return a whole message; use io.ReadFull", i, n, rd.name, rd.why)
 						return
 					}
 				}
-				_, err := ReadFrame(r, limit)
+				_, err := ReadFrame(r, testLimit)
 				assert.ErrorIs(t, err, io.EOF, "after the last frame, ReadFrame must return io.EOF")
 			}, "ReadFrame through iotest.%s did not return", rd.name)
 		})
@@ -175,7 +175,7 @@ func TestTruncatedFrames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			msg, err := ReadFrame(iotest.OneByteReader(bytes.NewReader(c.input)), limit)
+			msg, err := ReadFrame(iotest.OneByteReader(bytes.NewReader(c.input)), testLimit)
 			require.ErrorIs(t, err, c.want, "ReadFrame(% x): %s", c.input, c.why)
 			assert.Nil(t, msg, "ReadFrame must not return a message with an error")
 		})
@@ -185,13 +185,13 @@ func TestTruncatedFrames(t *testing.T) {
 func TestLimit(t *testing.T) {
 	const max = 1024
 	var buf bytes.Buffer
-	require.NoError(t, WriteFrame(&buf, pattern(1, max)))
+	require.NoError(t, WriteFrame(&buf, testPattern(1, max)))
 	got, err := ReadFrame(&buf, max)
 	require.NoError(t, err, "a frame of exactly max bytes is allowed")
-	sameBytes(t, pattern(1, max), got, "the frame of exactly max bytes")
+	sameBytes(t, testPattern(1, max), got, "the frame of exactly max bytes")
 
 	buf.Reset()
-	require.NoError(t, WriteFrame(&buf, pattern(2, max+1)))
+	require.NoError(t, WriteFrame(&buf, testPattern(2, max+1)))
 	_, err = ReadFrame(&buf, max)
 	require.ErrorIs(t, err, ErrTooLarge, "a frame of max+1 bytes must be refused with an error wrapping ErrTooLarge")
 	assert.Contains(t, err.Error(), fmt.Sprint(max+1), "a clear error says how large the frame claimed to be")
@@ -248,7 +248,7 @@ type liar struct {
 func (w liar) Write(p []byte) (int, error) { return min(len(p), w.room), nil }
 
 func TestWriteErrors(t *testing.T) {
-	msg := pattern(3, 10)
+	msg := testPattern(3, 10)
 	for _, room := range []int{0, 2, 4, 9} {
 		t.Run(fmt.Sprintf("fails after %d bytes", room), func(t *testing.T) {
 			w := &failingWriter{room: room}
@@ -271,15 +271,15 @@ func TestConcurrentSendersNeverInterleave(t *testing.T) {
 	pr, pw, err := os.Pipe()
 	require.NoError(t, err)
 	defer pr.Close()
-	sender := NewConn(nil, yielder{pw}, limit)
-	receiver := NewConn(pr, nil, limit)
+	sender := NewConn(nil, yielder{pw}, testLimit)
+	receiver := NewConn(pr, nil, testLimit)
 	const goroutines, frames = 8, 50
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
 			for i := range frames {
 				n := 1 + (g*frames+i)*97%9000 // sizes from 1 byte to 9 KB, above a pipe's atomic write size
-				msg := append([]byte(fmt.Sprintf("%d %d %d|", g, i, n)), pattern(g*frames+i, n)...)
+				msg := append([]byte(fmt.Sprintf("%d %d %d|", g, i, n)), testPattern(g*frames+i, n)...)
 				if sender.Send(msg) != nil {
 					return
 				}
@@ -332,10 +332,10 @@ func checkTagged(t *testing.T, msg []byte, next []int) bool {
 	var g, i, n int
 	if _, err := fmt.Sscan(string(head), &g, &i, &n); !found || err != nil || g < 0 || g >= len(next) {
 		t.Errorf("received a frame that starts with %q, not with a sender's tag: two goroutines' frames got "+
-			"mixed (hold one lock for a whole frame, header and message)", truncate(msg))
+			"mixed (hold one lock for a whole frame, header and message)", shorten(msg))
 		return false
 	}
-	if !bytes.Equal(body, pattern(g*50+i, n)) || i != next[g] {
+	if !bytes.Equal(body, testPattern(g*50+i, n)) || i != next[g] {
 		t.Errorf("frame %d of sender %d arrived corrupted or out of order (%d bytes, want %d; expected its "+
 			"frame %d next): frames from different goroutines got mixed", i, g, len(body), n, next[g])
 		return false
@@ -344,7 +344,7 @@ func checkTagged(t *testing.T, msg []byte, next []int) bool {
 	return true
 }
 
-func truncate(b []byte) string {
+func shorten(b []byte) string {
 	if len(b) > 20 {
 		return string(b[:20]) + "..."
 	}
@@ -356,13 +356,13 @@ func TestConcurrentReceiversGetWholeFrames(t *testing.T) {
 	pr, pw, err := os.Pipe()
 	require.NoError(t, err)
 	defer pr.Close()
-	receiver := NewConn(yieldReader{iotest.HalfReader(pr)}, nil, limit)
+	receiver := NewConn(yieldReader{iotest.HalfReader(pr)}, nil, testLimit)
 	const receivers, frames = 4, 400
 	go func() {
 		defer pw.Close()
 		for i := range frames {
 			n := 1 + i*131%3000
-			msg := append([]byte(fmt.Sprintf("0 %d %d|", i, n)), pattern(i, n)...)
+			msg := append([]byte(fmt.Sprintf("0 %d %d|", i, n)), testPattern(i, n)...)
 			if WriteFrame(pw, msg) != nil {
 				return
 			}
@@ -388,8 +388,8 @@ func TestConcurrentReceiversGetWholeFrames(t *testing.T) {
 				var g, i, n int
 				_, err = fmt.Sscan(string(head), &g, &i, &n)
 				mu.Lock()
-				if err != nil || !bytes.Equal(body, pattern(i, n)) {
-					bad = append(bad, fmt.Sprintf("a frame starting %q", truncate(msg)))
+				if err != nil || !bytes.Equal(body, testPattern(i, n)) {
+					bad = append(bad, fmt.Sprintf("a frame starting %q", shorten(msg)))
 				} else {
 					seen[i] = true
 				}
@@ -418,11 +418,11 @@ func TestEchoChildOverPipes(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	echoes(t, NewConn(stdout, stdin, limit), stdin, "a child process that echoes over its stdin and stdout")
+	echoes(t, NewConn(stdout, stdin, testLimit), stdin, "a child process that echoes over its stdin and stdout")
 }
 
 // sizes of the messages sent to an echoing child: small, empty, larger than a pipe's buffer.
-var echoSizes = []int{5, 0, 1, 65536, 4 << 20, 100000, 1}
+var echoSizes = []int{5, 0, 1, 65536, 1<<20 + 7, 100000, 1}
 
 // echoes sends echoSizes' messages on c (from another goroutine, so that large frames cannot fill
 // both directions and deadlock), closes out, and checks that each comes back whole.
@@ -432,7 +432,7 @@ func echoes(t *testing.T, c *Conn, out io.Closer, peer string) {
 	go func() {
 		defer out.Close()
 		for i, n := range echoSizes {
-			if err := c.Send(pattern(i, n)); err != nil {
+			if err := c.Send(testPattern(i, n)); err != nil {
 				sent <- err
 				return
 			}
@@ -445,8 +445,8 @@ func echoes(t *testing.T, c *Conn, out io.Closer, peer string) {
 			if !assert.NoError(t, err, "receiving echo %d (%d bytes) from %s", i, n, peer) {
 				return
 			}
-			if !bytes.Equal(pattern(i, n), got) {
-				sameBytes(t, pattern(i, n), got, "echo %d (%d bytes) from %s", i, n, peer)
+			if !bytes.Equal(testPattern(i, n), got) {
+				sameBytes(t, testPattern(i, n), got, "echo %d (%d bytes) from %s", i, n, peer)
 				return
 			}
 		}

@@ -38,7 +38,7 @@ func TestEchoChildOverUnixSocket(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 	uc := c.(*net.UnixConn)
-	echoes(t, NewConn(uc, uc, limit), closeWriter{uc}, "a child process that echoes over a Unix socket")
+	echoes(t, NewConn(uc, uc, testLimit), closeWriter{uc}, "a child process that echoes over a Unix socket")
 }
 
 // closeWriter closes only the sending half of a Unix socket, so that the peer sees the end of its

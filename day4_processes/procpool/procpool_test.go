@@ -207,8 +207,8 @@ type answer struct {
 	err error
 }
 
-// submit calls Submit on a new goroutine and returns a channel that receives its answer.
-func submit(ctx context.Context, p *Pool, input string) <-chan answer {
+// submitAsync calls Submit on a new goroutine and returns a channel that receives its answer.
+func submitAsync(ctx context.Context, p *Pool, input string) <-chan answer {
 	ch := make(chan answer, 1)
 	go func() {
 		out, err := p.Submit(ctx, input)
@@ -240,14 +240,14 @@ func (h *harness) crashOne(p *Pool, n int) (crash, held answer) {
 	answers := map[string]<-chan answer{}
 	for i := range n {
 		tag := fmt.Sprintf("c%d", i)
-		answers[tag] = submit(context.Background(), p, "hold:"+tag)
+		answers[tag] = submitAsync(context.Background(), p, "hold:"+tag)
 	}
 	holds := map[string]hold{}
 	for range n {
 		hd := h.next("tasks submitted at once did not all reach a worker")
 		holds[hd.tag] = hd
 	}
-	crashed := submit(context.Background(), p, "crash")
+	crashed := submitAsync(context.Background(), p, "crash")
 	// A worker holds its tasks' connections as long as it lives: their end is the moment of the crash.
 	dead := make(chan string, n)
 	for tag, hd := range holds {
@@ -297,7 +297,7 @@ func awaitSoon(t *testing.T, ch <-chan answer, format string, args ...any) answe
 func (h *harness) pidOf(p *Pool, why string) int {
 	t := h.t
 	t.Helper()
-	a := await(t, submit(context.Background(), p, "pid"), "Submit(\"pid\") did not return %s", why)
+	a := await(t, submitAsync(context.Background(), p, "pid"), "Submit(\"pid\") did not return %s", why)
 	require.NoError(t, a.err, "Submit(\"pid\") %s", why)
 	pid, err := strconv.Atoi(a.out)
 	require.NoError(t, err, "Submit(\"pid\") returned %q, not the worker's pid", a.out)
@@ -317,7 +317,7 @@ func TestTasksAreSpreadOverWorkers(t *testing.T) {
 	p := h.start(n)
 	answers := make([]<-chan answer, n)
 	for i := range n {
-		answers[i] = submit(context.Background(), p, fmt.Sprintf("hold:%d", i))
+		answers[i] = submitAsync(context.Background(), p, fmt.Sprintf("hold:%d", i))
 	}
 	pidOf := map[string]int{}
 	workers := map[int]bool{}
@@ -346,9 +346,9 @@ func TestAnswersAreMatchedByID(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	h := newHarness(t)
 	p := h.start(1)
-	a := submit(context.Background(), p, "hold:A")
+	a := submitAsync(context.Background(), p, "hold:A")
 	ha := h.next("Submit(\"hold:A\") never reached the worker")
-	b := submit(context.Background(), p, "hold:B")
+	b := submitAsync(context.Background(), p, "hold:B")
 	hb := h.next("a second task never reached the worker while the first was in flight: a worker may run " +
 		"several tasks at once, so write each request as soon as it is submitted")
 
@@ -380,7 +380,7 @@ func TestManyConcurrentTasks(t *testing.T) {
 	const tasks = 200
 	answers := make([]<-chan answer, tasks)
 	for i := range tasks {
-		answers[i] = submit(context.Background(), p, fmt.Sprintf("echo:%d", i))
+		answers[i] = submitAsync(context.Background(), p, fmt.Sprintf("echo:%d", i))
 	}
 	for i, ch := range answers {
 		a := await(t, ch, "Submit(\"echo:%d\") did not return (%d tasks submitted at once on 2 workers)", i, tasks)
@@ -395,7 +395,7 @@ func TestTaskErrorIsNotACrash(t *testing.T) {
 	h := newHarness(t)
 	p := h.start(1)
 	before := h.pidOf(p, "on a new pool")
-	a := await(t, submit(context.Background(), p, "fail:boom"), "Submit(\"fail:boom\") did not return")
+	a := await(t, submitAsync(context.Background(), p, "fail:boom"), "Submit(\"fail:boom\") did not return")
 	require.Error(t, a.err, "the worker answered with Error \"boom\": Submit must return an error")
 	assert.Contains(t, a.err.Error(), "boom", "Submit's error must carry the worker's Error text")
 	assert.NotErrorIs(t, a.err, ErrWorkerCrashed, "a task that failed is not a crash: the worker is still running")
@@ -425,7 +425,7 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 		t.Helper()
 		answers := make([]<-chan answer, n)
 		for i := range n {
-			answers[i] = submit(context.Background(), p, fmt.Sprintf("hold:%d", i))
+			answers[i] = submitAsync(context.Background(), p, fmt.Sprintf("hold:%d", i))
 		}
 		for range n {
 			h.next("tasks submitted at once did not all reach a worker %s", why).release()
@@ -467,7 +467,7 @@ func TestSubmitHonoursContext(t *testing.T) {
 	p := h.start(1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := submit(ctx, p, "hold:A")
+	a := submitAsync(ctx, p, "hold:A")
 	hd := h.next("Submit(\"hold:A\") never reached the worker")
 	cancel()
 	got := await(t, a, "Submit did not return after its context was cancelled: wait for the answer and ctx.Done() in one select")
@@ -491,7 +491,7 @@ func TestNewRejectsBadArguments(t *testing.T) {
 // echo submits "echo:text" and returns the answer.
 func echo(t *testing.T, p *Pool, text string) string {
 	t.Helper()
-	a := await(t, submit(context.Background(), p, "echo:"+text), "Submit(\"echo:%s\") did not return", text)
+	a := await(t, submitAsync(context.Background(), p, "echo:"+text), "Submit(\"echo:%s\") did not return", text)
 	require.NoError(t, a.err, "Submit(\"echo:%s\")", text)
 	return a.out
 }

@@ -29,7 +29,7 @@ const helperRole = "runproc-helper"
 
 func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == helperRole {
-		os.Exit(helper(os.Args[2], os.Args[3:]))
+		os.Exit(helperMain(os.Args[2], os.Args[3:]))
 	}
 	goleak.VerifyTestMain(m)
 }
@@ -38,8 +38,8 @@ func TestMain(m *testing.M) {
 // away on its own.
 const lifetime = 30 * time.Second
 
-// helper plays one role in a child process and returns its exit status.
-func helper(role string, args []string) int {
+// helperMain plays one role in a child process and returns its exit status.
+func helperMain(role string, args []string) int {
 	switch role {
 	case "talk": // interleave lines on stdout and stderr
 		for i := range 50 {
@@ -101,8 +101,8 @@ type outcome struct {
 	err error
 }
 
-// run calls Run on a new goroutine and returns a channel that receives what it returned.
-func run(ctx context.Context, name string, args ...string) <-chan outcome {
+// runAsync calls Run on a new goroutine and returns a channel that receives what it returned.
+func runAsync(ctx context.Context, name string, args ...string) <-chan outcome {
 	done := make(chan outcome, 1)
 	go func() {
 		res, err := Run(ctx, name, args...)
@@ -127,7 +127,7 @@ func mustFinish(t *testing.T, done <-chan outcome, format string, args ...any) o
 
 func TestStdoutAndStderrKeptApart(t *testing.T) {
 	coursetest.CheckLeaks(t)
-	o := mustFinish(t, run(context.Background(), self(t), helperRole, "talk"),
+	o := mustFinish(t, runAsync(context.Background(), self(t), helperRole, "talk"),
 		"Run did not return after the program exited: wait for it with cmd.Run or cmd.Wait")
 	require.NoError(t, o.err, "the program exited with status 0: Run should return a nil error")
 	var wantOut, wantErr strings.Builder
@@ -145,7 +145,7 @@ func TestStdoutAndStderrKeptApart(t *testing.T) {
 func TestArgumentsArePassed(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	args := []string{"one", "two words", "", "--flag=x"}
-	o := mustFinish(t, run(context.Background(), self(t), append([]string{helperRole, "args"}, args...)...),
+	o := mustFinish(t, runAsync(context.Background(), self(t), append([]string{helperRole, "args"}, args...)...),
 		"Run did not return after the program exited: wait for it with cmd.Run or cmd.Wait")
 	require.NoError(t, o.err)
 	sameText(t, "Stdout", strings.Join(args, "\n")+"\n", o.res.Stdout,
@@ -156,7 +156,7 @@ func TestExitCodeIsData(t *testing.T) {
 	for _, code := range []int{0, 1, 3, 42} {
 		t.Run(fmt.Sprintf("exit=%d", code), func(t *testing.T) {
 			coursetest.CheckLeaks(t)
-			o := mustFinish(t, run(context.Background(), self(t), helperRole, "exit", strconv.Itoa(code)),
+			o := mustFinish(t, runAsync(context.Background(), self(t), helperRole, "exit", strconv.Itoa(code)),
 				"Run did not return after the program exited: wait for it with cmd.Run or cmd.Wait")
 			require.NoError(t, o.err, "the program ran and exited with status %d: that is its Result.ExitCode, "+
 				"not an error of Run (an *exec.ExitError only carries the status)", code)
@@ -180,7 +180,7 @@ func TestMissingProgramIsAnError(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			coursetest.CheckLeaks(t)
-			o := mustFinish(t, run(context.Background(), c.program), "Run(%q) did not return", c.program)
+			o := mustFinish(t, runAsync(context.Background(), c.program), "Run(%q) did not return", c.program)
 			require.Error(t, o.err, "Run(%q): the program does not exist, so Run must return an error "+
 				"(got Result %+v): a program that never ran has no exit status", c.program, o.res)
 			assert.ErrorIs(t, o.err, c.want, "Run(%q) must wrap the cause so that errors.Is(err, %s) holds", c.program, c.why)
@@ -199,22 +199,22 @@ func TestCancelKillsTheWholeProcessGroup(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := run(ctx, self(t), helperRole, "tree", lock, sock)
+	done := runAsync(ctx, self(t), helperRole, "tree", lock, sock)
 
 	// The program starts a grandchild, which locks the file and reports its pid and its parent's.
 	pid, ppid := waitForGrandchild(t, ln, done)
 	t.Cleanup(func() {
 		if !lockFree(lock) { // the test failed: leave nothing behind
-			kill(pid)
-			kill(ppid)
+			killLeftover(pid)
+			killLeftover(ppid)
 		}
 	})
 	t.Cleanup(func() { // if Run hung, kill what it left, so that it returns
 		select {
 		case <-done:
 		default:
-			kill(ppid)
-			kill(pid)
+			killLeftover(ppid)
+			killLeftover(pid)
 		}
 	})
 
@@ -236,7 +236,7 @@ func TestCancelledBeforeStart(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	o := mustFinish(t, run(ctx, self(t), helperRole, "exit", "0"), "Run with a cancelled context did not return")
+	o := mustFinish(t, runAsync(ctx, self(t), helperRole, "exit", "0"), "Run with a cancelled context did not return")
 	assert.ErrorIs(t, o.err, context.Canceled, "Run with a context that has already ended must not run the "+
 		"program, and must return an error wrapping ctx.Err()")
 }
@@ -279,8 +279,8 @@ func waitForGrandchild(t *testing.T, ln net.Listener, done <-chan outcome) (pid,
 	return 0, 0
 }
 
-// kill kills one process the test started through Run, if it failed to.
-func kill(pid int) {
+// killLeftover kills one process the test started through Run, if it failed to.
+func killLeftover(pid int) {
 	if pid > 1 { // never 0 or -1, which mean "my process group" and "every process"
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}

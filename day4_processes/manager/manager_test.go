@@ -1,0 +1,285 @@
+//go:build unix
+
+package manager
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// Client processes are the test binary itself, started with helperRole as its first argument.
+const helperRole = "manager-client"
+
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == helperRole {
+		os.Exit(clientMain(os.Args[2:]))
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// How many client processes, and how many increments each makes of the shared key.
+const (
+	clientProcs  = 4
+	clientIncrs  = 150
+	sharedKey    = "hits"
+	childKeyBase = "child-"
+)
+
+// clientMain is a client process: clientMain SOCKET INDEX dials the server, says "ready", waits for
+// its standard input to end (so that all clients start together), increments sharedKey clientIncrs
+// times, sets "child-INDEX" to INDEX, and prints the last value Increment returned.
+func clientMain(args []string) int {
+	index, _ := strconv.Atoi(args[1])
+	c, err := Dial(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "client: Dial:", err)
+		return 2
+	}
+	defer c.Close()
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	var last int64
+	for range clientIncrs {
+		if last, err = c.Increment(sharedKey, 1); err != nil {
+			fmt.Fprintln(os.Stderr, "client: Increment:", err)
+			return 1
+		}
+	}
+	if err := c.Set(childKeyBase+strconv.Itoa(index), int64(index)); err != nil {
+		fmt.Fprintln(os.Stderr, "client: Set:", err)
+		return 1
+	}
+	fmt.Println(last)
+	return 0
+}
+
+// socketPath returns a short path for a socket in a new temporary directory: Unix socket paths are
+// limited to about 104 bytes, and t.TempDir() can be longer than that on macOS.
+func socketPath(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "mg")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, "s")
+}
+
+// startServer starts a server on a new socket and closes it when the test ends.
+func startServer(t *testing.T) (*Server, string) {
+	t.Helper()
+	path := socketPath(t)
+	s, err := Start(path)
+	require.NoError(t, err, "Start(%q)", path)
+	require.NotNil(t, s)
+	t.Cleanup(func() { coursetest.Within(t, func() { s.Close() }, "Server.Close did not return") })
+	return s, path
+}
+
+func dial(t *testing.T, path string) *Client {
+	t.Helper()
+	c, err := Dial(path)
+	require.NoError(t, err, "Dial(%q)", path)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestGetSetKeys(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	_, path := startServer(t)
+	c := dial(t, path)
+	v, err := c.Get("missing")
+	require.NoError(t, err)
+	assert.Zero(t, v, "a key that was never set is 0")
+	require.NoError(t, c.Set("b", 2))
+	require.NoError(t, c.Set("a", 1))
+	require.NoError(t, c.Set("b", 20))
+	v, err = c.Get("b")
+	require.NoError(t, err)
+	assert.Equal(t, int64(20), v, "Get returns the last value Set")
+	v, err = c.Increment("c", 5)
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), v, "Increment of a new key starts from 0 and returns the new value")
+	v, err = c.Increment("a", -3)
+	require.NoError(t, err)
+	assert.Equal(t, int64(-2), v, "Increment returns the new value")
+	keys, err := c.Keys()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b", "c"}, keys, "Keys returns every key set or incremented, sorted (not the ones only read)")
+
+	other := dial(t, path)
+	v, err = other.Get("b")
+	require.NoError(t, err)
+	assert.Equal(t, int64(20), v, "every client sees the same state: it lives in the server")
+}
+
+func TestClientProcessesShareState(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	_, path := startServer(t)
+	bin, err := os.Executable()
+	require.NoError(t, err)
+
+	type proc struct {
+		exited <-chan struct{}
+		err    *error
+		start  io.Closer
+		ready  chan error
+		last   chan int64
+	}
+	procs := make([]proc, clientProcs)
+	for i := range procs {
+		cmd := exec.Command(bin, helperRole, path, strconv.Itoa(i))
+		cmd.Stderr = os.Stderr
+		stdin, err := cmd.StdinPipe()
+		require.NoError(t, err)
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		// One goroutine reads the child's stdout to its end, then waits for the child (Wait closes the
+		// pipe, so it must come after the last read); the cleanup kills the child if it still runs.
+		var waitErr error
+		read, exited := make(chan struct{}), make(chan struct{})
+		go func() { <-read; waitErr = cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+		ready, last := make(chan error, 1), make(chan int64, 1)
+		go func() {
+			r := bufio.NewReader(stdout)
+			line, err := r.ReadString('\n')
+			if err == nil && line != "ready\n" {
+				err = fmt.Errorf("said %q", line)
+			}
+			ready <- err
+			var v int64 = -1
+			_, _ = fmt.Fscan(r, &v)
+			last <- v
+			_, _ = io.Copy(io.Discard, r)
+			close(read)
+		}()
+		procs[i] = proc{exited, &waitErr, stdin, ready, last}
+	}
+	for i, p := range procs {
+		var err error
+		coursetest.Within(t, func() { err = <-p.ready }, "client process %d never connected", i)
+		require.NoError(t, err, "client process %d could not Dial the server (see its error above)", i)
+	}
+	for _, p := range procs { // all at once
+		p.start.Close()
+	}
+	var highest int64
+	for i, p := range procs {
+		var err error
+		var last int64
+		coursetest.Within(t, func() { last = <-p.last; <-p.exited; err = *p.err }, "client process %d did not finish", i)
+		require.NoError(t, err, "client process %d failed (see its error above)", i)
+		highest = max(highest, last)
+	}
+
+	c := dial(t, path)
+	want := int64(clientProcs * clientIncrs)
+	got, err := c.Get(sharedKey)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "%d client processes each incremented %q %d times: %d increments were lost. "+
+		"Increment must be one call that the server does under its lock, not a Get and then a Set from the client",
+		clientProcs, sharedKey, clientIncrs, want-got)
+	assert.Equal(t, want, highest, "the last increment of all must have returned the total: Increment returns the new value")
+	keys, err := c.Keys()
+	require.NoError(t, err)
+	wantKeys := []string{}
+	for i := range clientProcs {
+		wantKeys = append(wantKeys, childKeyBase+strconv.Itoa(i))
+	}
+	wantKeys = append(wantKeys, sharedKey)
+	assert.Equal(t, wantKeys, keys, "Keys, sorted")
+}
+
+func TestConcurrentClientsInOneProcess(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	_, path := startServer(t)
+	const clients, each = 4, 100
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := range clients {
+		c := dial(t, path)
+		wg.Go(func() {
+			key := fmt.Sprintf("k%d", i%2)
+			for j := range each {
+				var err error
+				switch j % 4 {
+				case 0:
+					_, err = c.Increment(key, 1)
+				case 1:
+					_, err = c.Get(key)
+				case 2:
+					_, err = c.Keys()
+				case 3:
+					err = c.Set(fmt.Sprintf("own%d", i), int64(j))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	coursetest.Within(t, wg.Wait, "%d clients calling the server at once did not finish", clients)
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err, "a call failed while %d clients called at once", clients)
+	}
+	c := dial(t, path)
+	for k := range 2 {
+		v, err := c.Get(fmt.Sprintf("k%d", k))
+		require.NoError(t, err)
+		assert.Equal(t, int64(clients/2*each/4), v, "%d clients incremented k%d %d times in all", clients/2, k, clients/2*each/4)
+	}
+}
+
+func TestCloseStopsEverything(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	path := socketPath(t)
+	s, err := Start(path)
+	require.NoError(t, err)
+	c, err := Dial(path)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Increment("x", 1)
+	require.NoError(t, err)
+
+	// A client is still connected: Close must not wait for it to hang up.
+	if !coursetest.Within(t, func() { err = s.Close() }, "Server.Close did not return while a client was still "+
+		"connected: close every connection the server accepted, then wait for its goroutines") {
+		return
+	}
+	assert.NoError(t, err, "Close")
+	// Close waits for the server's goroutines: none may still be running when it returns.
+	for _, g := range coursetest.Goroutines() {
+		if strings.Contains(g.Stack, "manager.(*Server)") || strings.Contains(g.Stack, "net/rpc.(*Server).ServeConn") {
+			t.Errorf("a goroutine of the server was still running after Close returned (%s): Close must wait "+
+				"for the accept loop and for every connection's goroutine (a sync.WaitGroup)", g.State)
+			break
+		}
+	}
+	_, err = os.Stat(path)
+	assert.ErrorIs(t, err, os.ErrNotExist, "after Close, the socket file %s must be gone", path)
+	_, err = c.Get("x")
+	assert.Error(t, err, "after Close, a client's call must fail: the server closed its connection")
+	_, err = Dial(path)
+	assert.Error(t, err, "after Close, nobody can connect")
+	assert.NoError(t, s.Close(), "a second Close does nothing")
+
+	// The path is free again.
+	s2, err := Start(path)
+	require.NoError(t, err, "Start on the path of a closed server")
+	assert.NoError(t, s2.Close())
+}
