@@ -63,6 +63,28 @@ func TestSubmitReturnsResults(t *testing.T) {
 	})
 }
 
+// TestResultOfADoneFuture checks the given future through Submit, so that a change to it cannot go
+// unnoticed: a done future's outcome wins over an ended ctx, and completing twice panics.
+func TestResultOfADoneFuture(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	e := NewExecutor(1)
+	defer e.Shutdown(true, false)
+	f, err := Submit(e, func() (int, error) { return 3, nil })
+	require.NoError(t, err)
+	var v int
+	coursetest.Within(t, func() { v, err = f.Result(context.Background()) }, "the future of a task never became done")
+	require.NoError(t, err)
+	require.Equal(t, 3, v)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 200 {
+		v, err := f.Result(ctx)
+		require.NoError(t, err, "Result of a done future returns its outcome even when ctx has ended")
+		require.Equal(t, 3, v)
+	}
+	assert.Panics(t, func() { f.complete(4, nil) }, "completing a future twice is an executor bug and panics")
+}
+
 func TestNewExecutorRejectsNoWorkers(t *testing.T) {
 	for _, n := range []int{0, -1} {
 		var recovered any

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -161,6 +163,58 @@ func TestAsCompletedBreakStopsWatchers(t *testing.T) {
 		// The other three futures are never completed: a watcher still waiting for one of them is a leak,
 		// and the bubble reports it when this function returns.
 	})
+}
+
+// watchers counts the goroutines whose stack is inside AsCompleted (inlined or not: "AsCompleted[...]"):
+// its watchers.
+func watchers() int {
+	n := 0
+	for _, g := range coursetest.Goroutines() {
+		if strings.Contains(g.Stack, "AsCompleted[") && !strings.Contains(g.Stack, "coursetest.Goroutines") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAsCompletedWaitsForItsWatchers checks that the watchers have exited, not merely been told to,
+// when the range statement finishes. On one P a goroutine woken by a cancel cannot run before the
+// goroutine that cancelled blocks, so a missing wait shows every time.
+func TestAsCompletedWaitsForItsWatchers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	coursetest.CheckLeaksIfPassing(t)
+	for _, tc := range []struct {
+		name  string
+		limit int
+		ctx   func() (context.Context, context.CancelFunc)
+	}{
+		{"break", 1, func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }},
+		{"ctx ended", 0, func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}},
+	} {
+		ctx, cancel := tc.ctx()
+		fs := newFutures(5)
+		fs[0].Complete(0, nil)
+		left := -1
+		coursetest.Within(t, func() {
+			n := 0
+			for range AsCompleted(ctx, fs) {
+				n++
+				if n == tc.limit {
+					break
+				}
+			}
+			left = watchers()
+		}, "%s: the loop over AsCompleted never ended", tc.name)
+		cancel()
+		if left != 0 {
+			t.Fatalf("%s: %d watcher goroutines of AsCompleted were still there when the range statement finished: "+
+				"after cancelling them, wait for them (a sync.WaitGroup), so that none outlives the loop", tc.name, left)
+		}
+	}
 }
 
 func TestAsCompletedContext(t *testing.T) {
