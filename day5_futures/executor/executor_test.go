@@ -438,6 +438,46 @@ func TestShutdownWithoutWait(t *testing.T) {
 	})
 }
 
+// TestWorkersSurviveABusyQueue runs many tiny tasks from several submitters, so that a worker woken
+// for a task often finds that another worker took it first; then it checks that every worker is still
+// there, by giving them as many blocking tasks as there are workers.
+func TestWorkersSurviveABusyQueue(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	const workers, submitters, perSubmitter = 4, 4, 2000
+	e := NewExecutor(workers)
+	defer e.Shutdown(true, false)
+	var wg sync.WaitGroup
+	for range submitters {
+		wg.Go(func() {
+			for range perSubmitter {
+				if _, err := Submit(e, func() (int, error) { return 0, nil }); err != nil {
+					t.Errorf("Submit: %v", err)
+					return
+				}
+			}
+		})
+	}
+	if !coursetest.Within(t, wg.Wait, "Submit blocked") {
+		return
+	}
+	started := make(chan struct{}, workers)
+	release := make(chan struct{})
+	defer close(release)
+	for range workers {
+		_, err := Submit(e, func() (int, error) { started <- struct{}{}; <-release; return 0, nil })
+		require.NoError(t, err)
+	}
+	deadline := coursetest.After()
+	for i := range workers {
+		select {
+		case <-started:
+		case <-deadline:
+			t.Fatalf("after a burst of tiny tasks only %d of %d workers were left to run blocking tasks: a worker woken "+
+				"with an empty queue must wait again (a for loop around cond.Wait, not an if), not exit", i, workers)
+		}
+	}
+}
+
 // TestSubmitRacesShutdown submits from many goroutines while another shuts the executor down, round
 // after round: every Submit either fails with ErrShutdown or its task runs, and Shutdown(wait=true)
 // returns only after every accepted task has finished.
