@@ -22,6 +22,10 @@ import (
 
 const workerEnv = "PROCPOOL_TEST_WORKER"
 
+// procPatience bounds every wait in these tests: starting and stopping -race processes can take a
+// second or more on a loaded machine, so the guards here do not hurry.
+const procPatience = 10 * time.Second
+
 func init() {
 	Register("square", func(arg json.RawMessage) (any, error) {
 		var n int
@@ -33,6 +37,14 @@ func init() {
 	Register("pid", func(json.RawMessage) (any, error) { return os.Getpid(), nil })
 	Register("fail", func(json.RawMessage) (any, error) { return nil, errors.New("bad input") })
 	Register("crash", func(json.RawMessage) (any, error) { os.Exit(3); return nil, nil })
+	Register("sleep", func(arg json.RawMessage) (any, error) { // runs in a worker, not a synchronisation
+		var ms int
+		if err := json.Unmarshal(arg, &ms); err != nil {
+			return nil, err
+		}
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		return ms, nil
+	})
 }
 
 // TestMain makes the test binary its own worker: re-executed with workerEnv set, it serves tasks.
@@ -59,10 +71,10 @@ func newPool(t *testing.T, workers int) *Pool {
 	t.Helper()
 	var p *Pool
 	var err error
-	coursetest.Within(t, func() { p, err = New(workers, workerCommand) }, "New(%d) did not return", workers)
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(workers, workerCommand) }, "New(%d) did not return", workers)
 	require.NoError(t, err, "New must start the worker processes")
 	require.NotNil(t, p)
-	t.Cleanup(func() { coursetest.Within(t, p.Close, "Close did not return: it must end the worker processes and wait for them") })
+	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return: it must end the worker processes and wait for them") })
 	return p
 }
 
@@ -71,7 +83,7 @@ func call(t *testing.T, p *Pool, name string, arg any) (Reply, error) {
 	t.Helper()
 	var r Reply
 	var err error
-	ok := coursetest.Within(t, func() {
+	ok := coursetest.WithinFor(t, procPatience, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		var f *Future
@@ -179,14 +191,76 @@ func TestCloseEndsTheWorkers(t *testing.T) {
 		require.NoError(t, err)
 		pids[r.PID] = true
 	}
-	coursetest.Within(t, p.Close, "Close did not return: end each worker process (w.stop()) and wait for the slots")
+	coursetest.WithinFor(t, procPatience, p.Close, "Close did not return: end each worker process (w.stop()) and wait for the slots")
 	for pid := range pids {
 		assert.False(t, pidAlive(pid), "worker process %d still exists after Close: Close must end every worker "+
 			"process and wait for it (cmd.Wait), or it lingers as a zombie", pid)
 	}
 	_, err = p.Submit(context.Background(), "pid", nil)
 	assert.ErrorIs(t, err, ErrClosed, "Submit after Close must return ErrClosed")
-	coursetest.Within(t, p.Close, "a second Close did not return")
+	coursetest.WithinFor(t, procPatience, p.Close, "a second Close did not return")
+}
+
+func TestFutureAndSubmitHonourContext(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	p := newPool(t, 1)
+	var f *Future
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { f, err = p.Submit(context.Background(), "sleep", 300) },
+		"Submit to an idle worker blocked")
+	require.NoError(t, err)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = f.Result(ended)
+	assert.ErrorIs(t, err, context.Canceled, "Result of a future not done yet returns ctx.Err() when ctx has ended")
+	// The only worker is busy for 300 ms: a Submit must wait for it, and give up when its ctx ends.
+	short, cancelShort := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancelShort()
+	var g *Future
+	coursetest.WithinFor(t, procPatience, func() { g, err = p.Submit(short, "square", 3) },
+		"Submit kept waiting for a busy worker after its ctx ended: select on ctx.Done() too")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "Submit while every worker is busy must wait for one, and return "+
+		"ctx.Err() when ctx ends first (a job channel with a buffer accepts jobs no worker has taken)")
+	assert.Nil(t, g)
+	var r Reply
+	coursetest.WithinFor(t, procPatience, func() { r, err = f.Result(context.Background()) }, "the sleeping task never finished")
+	require.NoError(t, err)
+	for range 200 {
+		r2, err := f.Result(ended)
+		require.NoError(t, err, "Result of a done future returns its outcome even when ctx has ended")
+		require.Equal(t, r, r2)
+	}
+}
+
+// recorder makes worker commands and remembers them, so a test can see whether each was waited for.
+type recorder struct {
+	mu   sync.Mutex
+	cmds []*exec.Cmd
+}
+
+func (r *recorder) command() *exec.Cmd {
+	cmd := workerCommand()
+	r.mu.Lock()
+	r.cmds = append(r.cmds, cmd)
+	r.mu.Unlock()
+	return cmd
+}
+
+func TestCloseRightAfterNew(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	var rec recorder
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(3, rec.command) }, "New did not return")
+	require.NoError(t, err)
+	coursetest.WithinFor(t, procPatience, p.Close, "Close right after New did not return")
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	require.Len(t, rec.cmds, 3, "New(3) must start exactly 3 worker processes")
+	for i, cmd := range rec.cmds {
+		assert.NotNil(t, cmd.ProcessState, "worker process %d was not waited for when Close returned: Close must wait "+
+			"for every slot (count them before starting them: wg.Go or wg.Add before go)", i)
+	}
 }
 
 // pidAlive reports whether a process with this pid exists (a zombie counts: it was never waited for).
