@@ -63,6 +63,28 @@ func TestSubmitReturnsResults(t *testing.T) {
 	})
 }
 
+// TestResultOfADoneFuture checks the given future through Submit, so that a change to it cannot go
+// unnoticed: a done future's outcome wins over an ended ctx, and completing twice panics.
+func TestResultOfADoneFuture(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	e := NewExecutor(1)
+	defer e.Shutdown(true, false)
+	f, err := Submit(e, func() (int, error) { return 3, nil })
+	require.NoError(t, err)
+	var v int
+	coursetest.Within(t, func() { v, err = f.Result(context.Background()) }, "the future of a task never became done")
+	require.NoError(t, err)
+	require.Equal(t, 3, v)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 200 {
+		v, err := f.Result(ctx)
+		require.NoError(t, err, "Result of a done future returns its outcome even when ctx has ended")
+		require.Equal(t, 3, v)
+	}
+	assert.Panics(t, func() { f.complete(4, nil) }, "completing a future twice is an executor bug and panics")
+}
+
 func TestNewExecutorRejectsNoWorkers(t *testing.T) {
 	for _, n := range []int{0, -1} {
 		var recovered any
@@ -414,6 +436,57 @@ func TestShutdownWithoutWait(t *testing.T) {
 		// No second Shutdown here: the workers must exit on their own once the work is done, or the
 		// bubble reports them as left behind.
 	})
+}
+
+// TestWorkersSurviveABusyQueue runs many tiny tasks from several submitters, so that a worker woken
+// for a task often finds that another worker took it first; then it checks that every worker is still
+// there, by giving them as many blocking tasks as there are workers.
+func TestWorkersSurviveABusyQueue(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	for round := range 4 {
+		if !workersSurvive(t, round) {
+			return
+		}
+	}
+}
+
+func workersSurvive(t *testing.T, round int) bool {
+	t.Helper()
+	const workers, submitters, perSubmitter = 4, 4, 500
+	e := NewExecutor(workers)
+	defer e.Shutdown(true, false)
+	var wg sync.WaitGroup
+	for range submitters {
+		wg.Go(func() {
+			for range perSubmitter {
+				if _, err := Submit(e, func() (int, error) { return 0, nil }); err != nil {
+					t.Errorf("Submit: %v", err)
+					return
+				}
+			}
+		})
+	}
+	if !coursetest.Within(t, wg.Wait, "round %d: Submit blocked", round) {
+		return false
+	}
+	started := make(chan struct{}, workers)
+	release := make(chan struct{})
+	defer close(release)
+	for range workers {
+		_, err := Submit(e, func() (int, error) { started <- struct{}{}; <-release; return 0, nil })
+		require.NoError(t, err)
+	}
+	deadline := coursetest.After()
+	for i := range workers {
+		select {
+		case <-started:
+		case <-deadline:
+			t.Fatalf("round %d: after a burst of tiny tasks only %d of %d workers were left to run blocking tasks: a "+
+				"worker woken with an empty queue must wait again (a for loop around cond.Wait, not an if), not exit",
+				round, i, workers)
+		}
+	}
+	return true
 }
 
 // TestSubmitRacesShutdown submits from many goroutines while another shuts the executor down, round

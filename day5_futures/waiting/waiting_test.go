@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,6 +135,7 @@ func TestAsCompletedAlreadyDone(t *testing.T) {
 		got = drain(steps)
 		require.Len(t, got, 2, "AsCompleted must yield the two futures completed later")
 		require.True(t, closed(ended), "the loop did not end after every future had been yielded")
+		checkGivenFuture(t, fs[1])
 	})
 	t.Run("no futures", func(t *testing.T) {
 		coursetest.CheckLeaksIfPassing(t)
@@ -144,6 +147,46 @@ func TestAsCompletedAlreadyDone(t *testing.T) {
 		}, "ranging over AsCompleted with no futures never ended")
 		assert.Zero(t, n, "AsCompleted of no futures yields nothing")
 	})
+}
+
+// checkGivenFuture checks the given future's Result inside a bubble, so that a change to it cannot go
+// unnoticed: done is a future that is done with value 1.
+func checkGivenFuture(t *testing.T, done *Future[int]) {
+	t.Helper()
+	ended, cancel := context.WithCancel(t.Context())
+	cancel()
+	for range 200 {
+		v, err := done.Result(ended)
+		require.NoError(t, err, "Result of a done future returns its outcome even when ctx has ended")
+		require.Equal(t, 1, v)
+	}
+	later, timedOut := New[int](), New[int]()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	type res struct {
+		v   int
+		err error
+	}
+	r1, r2 := make(chan res, 1), make(chan res, 1)
+	go func() { v, err := later.Result(ctx); r1 <- res{v, err} }()
+	go func() { v, err := timedOut.Result(ctx); r2 <- res{v, err} }()
+	synctest.Wait()
+	later.Complete(5, nil)
+	synctest.Wait()
+	select {
+	case r := <-r1:
+		require.Equal(t, res{5, nil}, r, "Result returns the outcome once the future completes")
+	default:
+		t.Fatal("Result did not return after the future completed")
+	}
+	time.Sleep(time.Second + time.Millisecond)
+	synctest.Wait()
+	select {
+	case r := <-r2:
+		require.ErrorIs(t, r.err, context.DeadlineExceeded, "Result returns ctx.Err() when ctx ends first")
+	default:
+		t.Fatal("Result did not return when its ctx ended")
+	}
 }
 
 func TestAsCompletedBreakStopsWatchers(t *testing.T) {
@@ -161,6 +204,58 @@ func TestAsCompletedBreakStopsWatchers(t *testing.T) {
 		// The other three futures are never completed: a watcher still waiting for one of them is a leak,
 		// and the bubble reports it when this function returns.
 	})
+}
+
+// watchers counts the goroutines whose stack is inside AsCompleted (inlined or not: "AsCompleted[...]"):
+// its watchers.
+func watchers() int {
+	n := 0
+	for _, g := range coursetest.Goroutines() {
+		if strings.Contains(g.Stack, "AsCompleted[") && !strings.Contains(g.Stack, "coursetest.Goroutines") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAsCompletedWaitsForItsWatchers checks that the watchers have exited, not merely been told to,
+// when the range statement finishes. On one P a goroutine woken by a cancel cannot run before the
+// goroutine that cancelled blocks, so a missing wait shows every time.
+func TestAsCompletedWaitsForItsWatchers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	coursetest.CheckLeaksIfPassing(t)
+	for _, tc := range []struct {
+		name  string
+		limit int
+		ctx   func() (context.Context, context.CancelFunc)
+	}{
+		{"break", 1, func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }},
+		{"ctx ended", 0, func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}},
+	} {
+		ctx, cancel := tc.ctx()
+		fs := newFutures(5)
+		fs[0].Complete(0, nil)
+		left := -1
+		coursetest.Within(t, func() {
+			n := 0
+			for range AsCompleted(ctx, fs) {
+				n++
+				if n == tc.limit {
+					break
+				}
+			}
+			left = watchers()
+		}, "%s: the loop over AsCompleted never ended", tc.name)
+		cancel()
+		if left != 0 {
+			t.Fatalf("%s: %d watcher goroutines of AsCompleted were still there when the range statement finished: "+
+				"after cancelling them, wait for them (a sync.WaitGroup), so that none outlives the loop", tc.name, left)
+		}
+	}
 }
 
 func TestAsCompletedContext(t *testing.T) {

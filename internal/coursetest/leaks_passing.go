@@ -1,7 +1,9 @@
 package coursetest
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -21,4 +23,36 @@ func CheckLeaksIfPassing(t testing.TB) {
 			goleak.VerifyNone(t, ignore)
 		}
 	})
+}
+
+// WithinFor is Within with an explicit patience, for operations that are slow by nature even when
+// correct, such as starting and stopping processes on a loaded machine: it does not shorten to
+// Hurried. Use it sparingly; a wrong solution waits the whole patience.
+func WithinFor(t testing.TB, patience time.Duration, fn func(), format string, args ...any) bool {
+	t.Helper()
+	done := make(chan struct{})
+	panicked := make(chan any, 1)
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				panicked <- r
+			}
+		}()
+		fn()
+	}()
+	timer := time.NewTimer(patience)
+	defer timer.Stop()
+	select {
+	case <-done:
+		select {
+		case r := <-panicked:
+			panic(r)
+		default:
+		}
+		return true
+	case <-timer.C:
+		t.Fatalf("%s\n(still blocked after %v)", fmt.Sprintf(format, args...), patience)
+		return false
+	}
 }

@@ -1,0 +1,269 @@
+//go:build unix
+
+package procpool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+const workerEnv = "PROCPOOL_TEST_WORKER"
+
+// procPatience bounds every wait in these tests: starting and stopping -race processes can take a
+// second or more on a loaded machine, so the guards here do not hurry.
+const procPatience = 10 * time.Second
+
+func init() {
+	Register("square", func(arg json.RawMessage) (any, error) {
+		var n int
+		if err := json.Unmarshal(arg, &n); err != nil {
+			return nil, err
+		}
+		return n * n, nil
+	})
+	Register("pid", func(json.RawMessage) (any, error) { return os.Getpid(), nil })
+	Register("fail", func(json.RawMessage) (any, error) { return nil, errors.New("bad input") })
+	Register("crash", func(json.RawMessage) (any, error) { os.Exit(3); return nil, nil })
+	Register("sleep", func(arg json.RawMessage) (any, error) { // runs in a worker, not a synchronisation
+		var ms int
+		if err := json.Unmarshal(arg, &ms); err != nil {
+			return nil, err
+		}
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		return ms, nil
+	})
+}
+
+// TestMain makes the test binary its own worker: re-executed with workerEnv set, it serves tasks.
+func TestMain(m *testing.M) {
+	if os.Getenv(workerEnv) == "1" {
+		if err := ServeWorker(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func workerCommand() *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), workerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// newPool starts a pool and closes it when the test ends.
+func newPool(t *testing.T, workers int) *Pool {
+	t.Helper()
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(workers, workerCommand) }, "New(%d) did not return", workers)
+	require.NoError(t, err, "New must start the worker processes")
+	require.NotNil(t, p)
+	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return: it must end the worker processes and wait for them") })
+	return p
+}
+
+// call submits and waits for the result, failing the test if either hangs.
+func call(t *testing.T, p *Pool, name string, arg any) (Reply, error) {
+	t.Helper()
+	var r Reply
+	var err error
+	ok := coursetest.WithinFor(t, procPatience, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var f *Future
+		if f, err = p.Submit(ctx, name, arg); err != nil {
+			return
+		}
+		r, err = f.Result(ctx)
+	}, "task %q did not finish: a slot that stopped taking jobs, or a future nobody completes", name)
+	if !ok {
+		return Reply{}, errors.New("hung")
+	}
+	return r, err
+}
+
+func decode[T any](t *testing.T, r Reply) T {
+	t.Helper()
+	var v T
+	require.NoError(t, json.Unmarshal(r.Value, &v), "the reply's value must be the task's JSON result, got %q", r.Value)
+	return v
+}
+
+func TestTasksRunInWorkerProcesses(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	const workers = 3
+	p := newPool(t, workers)
+	pids := map[int]bool{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 4 * workers {
+		wg.Go(func() {
+			r, err := call(t, p, "pid", nil)
+			if !assert.NoError(t, err) {
+				return
+			}
+			pid := decode[int](t, r)
+			assert.NotEqual(t, os.Getpid(), pid, "the task ran in the test's own process: tasks must run in the worker processes")
+			assert.Equal(t, pid, r.PID, "Reply.PID must be the pid of the worker that ran the task")
+			mu.Lock()
+			pids[pid] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, len(pids), workers, "%d different worker processes ran tasks, but the pool has %d: "+
+		"reuse each process for task after task", len(pids), workers)
+}
+
+func TestProcessesAreReused(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	p := newPool(t, 1)
+	first, err := call(t, p, "pid", nil)
+	require.NoError(t, err)
+	for range 3 {
+		r, err := call(t, p, "pid", nil)
+		require.NoError(t, err)
+		assert.Equal(t, first.PID, r.PID, "with one worker, every task must run in the same process: do not start a process per task")
+	}
+}
+
+func TestResultsAndErrors(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	p := newPool(t, 2)
+	for _, n := range []int{0, 3, -4, 1000} {
+		r, err := call(t, p, "square", n)
+		require.NoError(t, err)
+		assert.Equal(t, n*n, decode[int](t, r), "square(%d)", n)
+	}
+	_, err := call(t, p, "fail", nil)
+	var te *TaskError
+	require.ErrorAs(t, err, &te, "a task that returns an error must fail with a *TaskError")
+	assert.Contains(t, te.Error(), "bad input", "the TaskError must carry the task's error message")
+	assert.NotErrorIs(t, err, ErrWorkerCrashed, "a task's own error is not a crash")
+	_, err = call(t, p, "no such task", nil)
+	require.ErrorAs(t, err, &te, "an unknown task fails with a *TaskError from the worker")
+	r, err := call(t, p, "square", 5)
+	require.NoError(t, err, "the pool must carry on after a task's error")
+	assert.Equal(t, 25, decode[int](t, r))
+}
+
+func TestCrashFailsItsTaskAndThePoolCarriesOn(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	p := newPool(t, 1)
+	before, err := call(t, p, "pid", nil)
+	require.NoError(t, err)
+	_, err = call(t, p, "crash", nil)
+	require.ErrorIs(t, err, ErrWorkerCrashed, "a task whose worker process died must fail with ErrWorkerCrashed")
+	assert.Contains(t, err.Error(), "exit status 3", "the crash error should say how the process ended (w.stop()'s error)")
+	if pidAlive(before.PID) {
+		t.Errorf("the crashed worker (pid %d) is still there: wait for it (w.stop()), or it stays a zombie", before.PID)
+	}
+	for range 2 {
+		r, err := call(t, p, "pid", nil)
+		require.NoError(t, err, "after a crash the pool must carry on: start a new worker process for the next task")
+		assert.NotEqual(t, before.PID, r.PID, "the crashed process cannot run tasks; a new one must")
+	}
+}
+
+func TestCloseEndsTheWorkers(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	p, err := New(2, workerCommand)
+	require.NoError(t, err)
+	pids := map[int]bool{}
+	for range 6 {
+		r, err := call(t, p, "pid", nil)
+		require.NoError(t, err)
+		pids[r.PID] = true
+	}
+	coursetest.WithinFor(t, procPatience, p.Close, "Close did not return: end each worker process (w.stop()) and wait for the slots")
+	for pid := range pids {
+		assert.False(t, pidAlive(pid), "worker process %d still exists after Close: Close must end every worker "+
+			"process and wait for it (cmd.Wait), or it lingers as a zombie", pid)
+	}
+	_, err = p.Submit(context.Background(), "pid", nil)
+	assert.ErrorIs(t, err, ErrClosed, "Submit after Close must return ErrClosed")
+	coursetest.WithinFor(t, procPatience, p.Close, "a second Close did not return")
+}
+
+func TestFutureAndSubmitHonourContext(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	p := newPool(t, 1)
+	var f *Future
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { f, err = p.Submit(context.Background(), "sleep", 300) },
+		"Submit to an idle worker blocked")
+	require.NoError(t, err)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = f.Result(ended)
+	assert.ErrorIs(t, err, context.Canceled, "Result of a future not done yet returns ctx.Err() when ctx has ended")
+	// The only worker is busy for 300 ms: a Submit must wait for it, and give up when its ctx ends.
+	short, cancelShort := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancelShort()
+	var g *Future
+	coursetest.WithinFor(t, procPatience, func() { g, err = p.Submit(short, "square", 3) },
+		"Submit kept waiting for a busy worker after its ctx ended: select on ctx.Done() too")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "Submit while every worker is busy must wait for one, and return "+
+		"ctx.Err() when ctx ends first (a job channel with a buffer accepts jobs no worker has taken)")
+	assert.Nil(t, g)
+	var r Reply
+	coursetest.WithinFor(t, procPatience, func() { r, err = f.Result(context.Background()) }, "the sleeping task never finished")
+	require.NoError(t, err)
+	for range 200 {
+		r2, err := f.Result(ended)
+		require.NoError(t, err, "Result of a done future returns its outcome even when ctx has ended")
+		require.Equal(t, r, r2)
+	}
+}
+
+// recorder makes worker commands and remembers them, so a test can see whether each was waited for.
+type recorder struct {
+	mu   sync.Mutex
+	cmds []*exec.Cmd
+}
+
+func (r *recorder) command() *exec.Cmd {
+	cmd := workerCommand()
+	r.mu.Lock()
+	r.cmds = append(r.cmds, cmd)
+	r.mu.Unlock()
+	return cmd
+}
+
+func TestCloseRightAfterNew(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	var rec recorder
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(3, rec.command) }, "New did not return")
+	require.NoError(t, err)
+	coursetest.WithinFor(t, procPatience, p.Close, "Close right after New did not return")
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	require.Len(t, rec.cmds, 3, "New(3) must start exactly 3 worker processes")
+	for i, cmd := range rec.cmds {
+		assert.NotNil(t, cmd.ProcessState, "worker process %d was not waited for when Close returned: Close must wait "+
+			"for every slot (count them before starting them: wg.Go or wg.Add before go)", i)
+	}
+}
+
+// pidAlive reports whether a process with this pid exists (a zombie counts: it was never waited for).
+func pidAlive(pid int) bool {
+	return syscall.Kill(pid, 0) == nil
+}
