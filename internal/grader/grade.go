@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,9 @@ type Options struct {
 	// FailFast stops an exercise's run at its first failing test (-test.failfast), and does not run
 	// the rest: for mutants, where one failure is the verdict.
 	FailFast bool
+	// Only, if set, limits an exercise (by id) to the named top-level tests; its result counts only
+	// those. For verify's re-runs of a mutant at other GOMAXPROCS values: the tests that caught it.
+	Only map[string][]string
 	// OnResult, if set, is called with each exercise's result as soon as it is graded (one call at a
 	// time), in place of the Progress line.
 	OnResult func(ExerciseResult)
@@ -160,6 +164,9 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 			res.Reason = err.Error()
 		}
 		return res
+	}
+	if only := opts.Only[e.ID]; len(only) > 0 {
+		known = slices.DeleteFunc(known, func(name string) bool { return !slices.Contains(only, name) })
 	}
 	if !opts.noStatic {
 		if flags := CheckExerciseImports(opts.Root, dir, opts.modPath, opts.Overlay, e.AllowedImports()); len(flags) > 0 {

@@ -202,34 +202,75 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 		rejectedAt[k] = map[string]int{}
 		g.Go(func() error {
 			live := coveredBy[k]
+			// caught[id] are the tests that rejected the mutant at the first GOMAXPROCS: at the
+			// others they run first, alone, and only if they all pass does the whole suite run.
+			caught := map[string][]string{}
 			for i, cpu := range cpus {
 				if len(live) == 0 {
 					return nil
 				}
-				o := rounds[k]
-				o.CPU, o.FailFast = cpu, i > 0
 				labels := map[string]string{}
 				for _, e := range live {
 					labels[e.ID] = MutantLabel(opts.Root, e.ID, k)
 				}
-				o.OnResult = func(r ExerciseResult) { progress("mutant", labels[r.ID], cpu, o.FailFast)(r) }
-				rep, err := Grade(gctx, live, o)
-				if err != nil {
-					return err
+				run := func(exs []Exercise, only map[string][]string) (*Report, error) {
+					o := rounds[k]
+					o.CPU, o.FailFast, o.Only = cpu, i > 0, only
+					o.OnResult = func(r ExerciseResult) { progress("mutant", labels[r.ID], cpu, o.FailFast)(r) }
+					return Grade(gctx, exs, o)
+				}
+				var results []ExerciseResult
+				if i == 0 {
+					rep, err := run(live, nil)
+					if err != nil {
+						return err
+					}
+					results = rep.Exercises
+					for _, r := range results {
+						for _, t := range r.Tests {
+							if t.Status != TestPass && t.Status != TestNotRun {
+								caught[r.ID] = append(caught[r.ID], t.Name)
+							}
+						}
+					}
+				} else {
+					rep, err := run(live, caught)
+					if err != nil {
+						return err
+					}
+					var again []Exercise
+					for j, r := range rep.Exercises {
+						if r.Status == StatusPass && len(caught[r.ID]) > 0 {
+							again = append(again, live[j]) // those tests missed it here: try them all
+						} else {
+							results = append(results, r)
+						}
+					}
+					if len(again) > 0 {
+						rep, err := run(again, nil)
+						if err != nil {
+							return err
+						}
+						results = append(results, rep.Exercises...)
+					}
+				}
+				byID := map[string]Exercise{}
+				for _, e := range live {
+					byID[e.ID] = e
 				}
 				var next []Exercise
 				mu.Lock()
-				for j, r := range rep.Exercises {
+				for _, r := range results {
 					name := labels[r.ID]
 					switch r.Status {
 					case StatusBuildError:
 						note(r.ID, "mutant %s does not compile: %s", name, r.Reason)
 					case StatusPass:
 						note(r.ID, "mutant %s passes every test at GOMAXPROCS=%s: the tests do not catch its bug", name, cpu)
-						next = append(next, live[j])
+						next = append(next, byID[r.ID])
 					default:
 						rejectedAt[k][r.ID]++
-						next = append(next, live[j])
+						next = append(next, byID[r.ID])
 					}
 				}
 				mu.Unlock()
