@@ -44,8 +44,8 @@ func (m Model) String() string {
 	return fmt.Sprintf("Model(%d)", int(m))
 }
 
-// MaxGoroutines is the largest job Choose gives a goroutine per task: past it, even waiting tasks go
-// to a Pool, so that a burst of work cannot start millions of goroutines or open as many connections.
+// MaxGoroutines is the largest job of Blocking tasks that Choose gives a goroutine per task: past it,
+// they go to a Pool, so that a burst of waiting work cannot open millions of connections at once.
 const MaxGoroutines = 10_000
 
 // IOWorkersPerP is how many workers per P a Pool of waiting tasks gets.

@@ -31,6 +31,7 @@ func TestChooseScenarios(t *testing.T) {
 		{"one small task", Traits{Tasks: 1}, 4, Goroutines, 1},
 		{"no tasks at all", Traits{}, 4, Goroutines, 1},
 		{"a thousand small tasks", Traits{Tasks: 1000}, 1, Goroutines, 1000},
+		{"twenty thousand small tasks", Traits{Tasks: 20_000}, 2, Goroutines, 20_000}, // the cap is for waiting tasks
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Choose(tc.traits, tc.procs)

@@ -106,6 +106,55 @@ func TestParallelMapRunsExactlyWorkersAtOnce(t *testing.T) {
 	}
 }
 
+func TestParallelMapKeepsEveryWorkerBusy(t *testing.T) {
+	// Item 0 is slow; the rest are instant. While item 0 is stuck, the other workers must get
+	// through every other item: a worker takes the next item as soon as it is free, not a fixed
+	// share of the items, and not in waves that wait for their slowest call.
+	coursetest.CheckLeaks(t)
+	coursetest.Bubble(t, "ParallelMap's calls were left blocked for good", func(t *testing.T) {
+		const n, workers = 12, 3
+		release := make(chan struct{})
+		var finished atomic.Int32
+		done := make(chan struct{})
+		items := make([]int, n)
+		for i := range items {
+			items[i] = i
+		}
+		go func() {
+			defer close(done)
+			ParallelMap(items, workers, func(i int) int {
+				if i == 0 {
+					<-release
+				}
+				finished.Add(1)
+				return i
+			})
+		}()
+		synctest.Wait() // item 0 is stuck; every other item had a free worker
+		got := finished.Load()
+		close(release)
+		<-done
+		require.Equal(t, int32(n-1), got, "while item 0 was slow, only %d of the other %d items were done with %d "+
+			"workers: each worker must take the next item as soon as it is free (one channel of indexes), "+
+			"not a fixed chunk of items or a wave that waits for its slowest call", got, n-1, workers)
+	})
+}
+
+func TestParallelMapStartsNoIdleWorkers(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Bubble(t, "ParallelMap never returned", func(t *testing.T) {
+		const workers = 1000
+		before := runtime.NumGoroutine()
+		var during int
+		ParallelMap([]int{1}, workers, func(int) int {
+			during = runtime.NumGoroutine() - before
+			return 0
+		})
+		assert.LessOrEqual(t, during, 3, "one item and %d workers: %d goroutines were running during the call. "+
+			"Start min(workers, len(items)) workers: the others would have nothing to do", workers, during)
+	})
+}
+
 func TestIOBoundWorkFinishesInFakeTime(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "ParallelMap never returned", func(t *testing.T) {

@@ -80,6 +80,23 @@ func TestFetchWithin(t *testing.T) {
 			assert.Equal(t, 100*time.Millisecond, time.Since(start), "FetchWithin returns as soon as the result is there")
 		})
 	})
+	t.Run("an instant result is never lost", func(t *testing.T) {
+		// A fetch that returns at once may send before FetchWithin waits for it: the send must still
+		// arrive (a sender that gives up when nobody is receiving yet loses it). The window is short,
+		// so many calls, on several Ps.
+		coursetest.Procs(t, 4)
+		coursetest.CheckLeaks(t)
+		coursetest.Bubble(t, "FetchWithin did not return", func(t *testing.T) {
+			for i := range 2000 {
+				v, err := FetchWithin(time.Second, func() int { return i })
+				if err != nil || v != i {
+					t.Fatalf("call %d: FetchWithin(1s, an instant fetch) = %d, %v; want %d, nil: the result was "+
+						"lost, so the call timed out. The goroutine must hand its result over even if FetchWithin "+
+						"is not waiting yet (a buffered channel), not drop it", i, v, err, i)
+				}
+			}
+		})
+	})
 	t.Run("times out, and the late fetch still ends", func(t *testing.T) {
 		const hint = "after the timeout, the goroutine running the late fetch never ended: it is blocked " +
 			"handing over a result nobody reads (a leak). Give it somewhere to put the result that needs no reader"
@@ -109,6 +126,7 @@ func TestProcessAll(t *testing.T) {
 				release := make(chan struct{})
 				var started, finished atomic.Int32
 				returned := make(chan struct{})
+				start := time.Now()
 				go func() {
 					defer close(returned)
 					ProcessAll(slices.Repeat([]int{1}, n), func(int) {
@@ -133,6 +151,8 @@ func TestProcessAll(t *testing.T) {
 				close(release)
 				<-returned
 				synctest.Wait() // let a late call finish before the count is read
+				assert.Zero(t, time.Since(start), "ProcessAll took %v of (fake) time of its own: it must wait for "+
+					"the calls, not sleep and hope they have started", time.Since(start))
 				assert.Equal(t, int32(n), finished.Load(), "ProcessAll must call fn once per item")
 			})
 		})
@@ -174,6 +194,20 @@ func TestWaitReady(t *testing.T) {
 		coursetest.Within(t, func() {
 			assert.ErrorIs(t, WaitReady(ctx, make(chan struct{})), context.Canceled, "ctx is cancelled: WaitReady returns ctx.Err()")
 		}, "WaitReady did not return although ctx was cancelled")
+	})
+	t.Run("returns when ctx is cancelled during the wait", func(t *testing.T) {
+		coursetest.CheckLeaks(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- WaitReady(ctx, make(chan struct{})) }()
+		coursetest.Eventually(t, func() bool { return parkedIn("pitfalls.WaitReady") },
+			"WaitReady never blocked waiting for ready or ctx")
+		cancel()
+		coursetest.Within(t, func() {
+			assert.ErrorIs(t, <-done, context.Canceled, "WaitReady returns ctx.Err() when ctx is cancelled while it waits")
+		}, "WaitReady did not return when ctx was cancelled during the wait: select on ctx.Done() too, not only "+
+			"before the wait")
 	})
 	t.Run("parks while it waits", func(t *testing.T) {
 		coursetest.CheckLeaks(t)

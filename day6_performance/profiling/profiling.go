@@ -19,8 +19,8 @@ type Store struct {
 	// TODO: the shards, and what you need to pick a key's shard (a hash/maphash.Seed is a good start).
 }
 
-// New returns an empty Store with n shards. It calls newLock once per shard, in shard order, to make
-// that shard's lock; a nil newLock means a new sync.RWMutex each. It panics if n < 1.
+// New returns an empty Store with n shards. It calls newLock once per shard to make that shard's
+// lock; a nil newLock means a new sync.RWMutex each. It panics if n < 1.
 func New(n int, newLock func() Locker) *Store {
 	// TODO: check n, default newLock to one that returns new(sync.RWMutex), and give every shard its
 	// own lock and map.

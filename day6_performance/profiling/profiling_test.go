@@ -25,17 +25,28 @@ type countingLock struct {
 
 type gate struct{ held, release chan struct{} }
 
+// held and maxHeld count the countingLocks held at once, by anyone, and the most ever held. The
+// tests that read maxHeld run one operation at a time, so more than one means one call held two.
+var held, maxHeld atomic.Int64
+
+func hold() {
+	n := held.Add(1)
+	for m := maxHeld.Load(); n > m && !maxHeld.CompareAndSwap(m, n); m = maxHeld.Load() {
+	}
+}
+
 func (l *countingLock) Lock() {
 	l.mu.Lock()
+	hold()
 	l.locks.Add(1)
 	if g := l.gate.Swap(nil); g != nil {
 		close(g.held)
 		<-g.release
 	}
 }
-func (l *countingLock) Unlock()  { l.mu.Unlock() }
-func (l *countingLock) RLock()   { l.mu.RLock(); l.rlocks.Add(1) }
-func (l *countingLock) RUnlock() { l.mu.RUnlock() }
+func (l *countingLock) Unlock()  { held.Add(-1); l.mu.Unlock() }
+func (l *countingLock) RLock()   { l.mu.RLock(); hold(); l.rlocks.Add(1) }
+func (l *countingLock) RUnlock() { held.Add(-1); l.mu.RUnlock() }
 
 // counted makes a Store with n shards whose locks count, and returns the locks in shard order.
 func counted(t *testing.T, n int) (*Store, []*countingLock) {
@@ -126,8 +137,15 @@ func TestStoreCounts(t *testing.T) {
 }
 
 func TestStoreSpreadsKeysOverShards(t *testing.T) {
-	const shards, keys = 16, 1600
+	for _, shards := range []int{16, 7} { // a power of two, and not one
+		spread(t, shards, 100*shards)
+	}
+}
+
+func spread(t *testing.T, shards, keys int) {
+	t.Helper()
 	s, locks := counted(t, shards)
+	maxHeld.Store(0)
 	for i := range keys {
 		s.Add(fmt.Sprintf("station-%d", i), 1)
 	}
@@ -135,7 +153,7 @@ func TestStoreSpreadsKeysOverShards(t *testing.T) {
 	require.Equal(t, int64(keys), w, "%d Adds took %d write locks in all: each Add takes exactly one, its shard's "+
 		"(no extra lock around the whole Store: that is the hot spot again)", keys, w)
 	require.Zero(t, r, "Add took read locks: it writes, so it takes its shard's Lock")
-	mean := float64(keys) / shards
+	mean := float64(keys) / float64(shards)
 	for i, l := range locks {
 		n := l.locks.Load()
 		require.Positive(t, n, "shard %d was never used by %d different keys: hash the whole key to pick a "+
@@ -156,7 +174,10 @@ func TestStoreSpreadsKeysOverShards(t *testing.T) {
 	assert.Equal(t, keys, n)
 	after, rAfter := total(locks)
 	assert.Equal(t, before, after, "Len took write locks: it only reads")
-	assert.Equal(t, r2+shards, rAfter, "Len takes each shard's read lock once")
+	assert.Equal(t, r2+int64(shards), rAfter, "Len takes each shard's read lock once")
+	assert.Equal(t, int64(1), maxHeld.Load(), "a goroutine held %d shard locks at once: Len must take each shard's "+
+		"read lock in turn, never two at once (holding many invites deadlocks with code that locks them in another "+
+		"order)", maxHeld.Load())
 }
 
 func TestStoreSameKeySameShard(t *testing.T) {

@@ -58,7 +58,10 @@ func TestAtomicCounter(t *testing.T) {
 				"with one atomic instruction (sync/atomic's Int64 has Add and Load)", f.Name, f.Type)
 		}
 	}
-	const goroutines, each = 8, 2000
+	// Many increments on several Ps: a Load followed by a Store is two steps, and loses updates when
+	// two goroutines interleave them.
+	coursetest.Procs(t, 4)
+	const goroutines, each = 8, 20000
 	var c AtomicCounter
 	coursetest.Within(t, func() {
 		hammer(goroutines, each, func(int) { c.Inc() }, c.Value)

@@ -31,8 +31,8 @@ type Store struct {
 	shards []shard
 }
 
-// New returns an empty Store with n shards. It calls newLock once per shard, in shard order, to make
-// that shard's lock; a nil newLock means a new sync.RWMutex each. It panics if n < 1.
+// New returns an empty Store with n shards. It calls newLock once per shard to make that shard's
+// lock; a nil newLock means a new sync.RWMutex each. It panics if n < 1.
 func New(n int, newLock func() Locker) *Store {
 	if n < 1 {
 		panic("profiling: a Store needs at least one shard")
