@@ -19,8 +19,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestWaitReleasesAllTogether(t *testing.T) {
 	for _, n := range []int{1, 2, 5} {
 		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
-			coursetest.CheckLeaks(t)
-			coursetest.Bubble(t, "Wait calls were left blocked for good: did the n-th arrival release everyone?", func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			coursetest.BubbleWatchingLocks(t, "Wait calls were left blocked for good: did the n-th arrival release everyone?", func(t *testing.T) {
 				b := New(n)
 				generation(t, b, n, 0)
 			})
@@ -30,8 +30,8 @@ func TestWaitReleasesAllTogether(t *testing.T) {
 
 func TestBarrierIsReusable(t *testing.T) {
 	const n, generations = 3, 4
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "Wait calls were left blocked for good in a later generation: reset the arrival count "+
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "Wait calls were left blocked for good in a later generation: reset the arrival count "+
 		"and start a new release channel when a generation completes", func(t *testing.T) {
 		b := New(n)
 		for g := range generations {
@@ -95,8 +95,8 @@ func ordinal(i, n int) string {
 // it all but certain.
 func TestManyGenerationsConcurrently(t *testing.T) {
 	const n, generations = 4, 3000
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "parties were left blocked for good: a lost wake-up, or a generation that never completed", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "parties were left blocked for good: a lost wake-up, or a generation that never completed", func(t *testing.T) {
 		b := New(n)
 		var arrived [generations]atomic.Int32
 		var indexCount [generations][n]atomic.Int32
@@ -150,8 +150,8 @@ func TestNew(t *testing.T) {
 		})
 	}
 	t.Run("New(1) never blocks", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
-		coursetest.Bubble(t, "Wait on a barrier for one party blocked", func(t *testing.T) {
+		coursetest.CheckLeaksBriefly(t)
+		coursetest.BubbleWatchingLocks(t, "Wait on a barrier for one party blocked", func(t *testing.T) {
 			b := New(1)
 			for g := range 3 {
 				res := make(chan int, 1)
