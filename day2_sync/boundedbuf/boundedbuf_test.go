@@ -449,7 +449,7 @@ func TestWokenByTwoEventsAtOnce(t *testing.T) {
 			synctest.Wait()
 			require.False(t, g.returned(), "Get on an empty buffer must wait")
 			require.NoError(t, b.Put(7), "Put into an empty buffer") // an item for the waiting Get...
-			b.Close()                                                 // ...and Close before the Get has run
+			b.Close()                                                // ...and Close before the Get has run
 			synctest.Wait()
 			require.True(t, g.returned(), "a Get waiting on an empty buffer stayed blocked after a Put and a Close")
 			require.NoError(t, g.err, "a Get woken by a Put and a Close at once: the item is still in the buffer, and "+
