@@ -9,9 +9,13 @@ export GORACE := atexit_sleep_ms=0
 PKG      ?= ./day1_threading/parallel/
 # Extra flags for `make grade`, e.g. GRADE_FLAGS="--json grade.json" or a pattern: GRADE_FLAGS=day2_sync
 GRADE_FLAGS ?=
+# `make mutate` fails when an exercise's mutation score is below MUTATE_MIN percent (0: report only).
+# Extra flags or a pattern: MUTATE_FLAGS="--json mutate.json day2_sync"
+MUTATE_MIN ?= 95
+MUTATE_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help grade test verify vet staticcheck lint actionlint bench stress fmt
+.PHONY: help grade test verify mutate vet staticcheck lint actionlint bench stress fmt
 
 help: ## list the targets
 	@echo "Week 11: Concurrency in Go"
@@ -30,6 +34,9 @@ test: vet staticcheck ## verify the course itself: vet, staticcheck, the grader'
 
 verify: ## every solution passes, every stub and every mutant fails
 	$(GO) run ./cmd/course verify
+
+mutate: ## instructors: generated mutants of every solution; the survivors as diffs and the mutation score
+	$(GO) run ./cmd/course mutate --min $(MUTATE_MIN) $(MUTATE_FLAGS)
 
 vet:
 	$(GO) vet ./...

@@ -83,6 +83,17 @@ func cmdGrade(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rep.Mode = mode
 	rep.Protected = protected
 	rep.WriteText(stdout, m)
+	if mode == "mutant" {
+		// Instructors: which bug each exercise was given, and whether its tests caught it.
+		fmt.Fprintf(stdout, "\nMutant %d of each exercise (its tests must fail; \"pass\" means they miss the bug):\n", *mutant)
+		for _, e := range rep.Exercises {
+			verdict := "rejected"
+			if e.Status == grader.StatusPass {
+				verdict = "NOT REJECTED"
+			}
+			fmt.Fprintf(stdout, "  %-34s %-12s %s\n", e.ID, verdict, grader.MutantLabel(root, e.ID, *mutant-1))
+		}
+	}
 	if *verbose {
 		writeFailures(stdout, rep)
 	}

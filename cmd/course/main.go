@@ -2,6 +2,7 @@
 //
 //	course grade  [flags] [PATTERN...]   run the exercises' tests and print a scorecard
 //	course verify [flags] [PATTERN...]   check the course: solutions pass, stubs and mutants fail
+//	course mutate [flags] [PATTERN...]   generate mutants of the solutions and report the survivors
 //	course list                          list the exercises in order
 //	course hint   EXERCISE [N | --all]   show the N-th hint of an exercise
 //	course report --raw FILE             re-score an untrusted grade.json (CI, trusted side)
@@ -25,6 +26,8 @@ const usage = `course: the Week 11 concurrency course tool
 Usage:
   course grade  [flags] [PATTERN...]   run the exercises' tests with -race and print a scorecard
   course verify [flags] [PATTERN...]   check the course itself (instructors; what 'make test' runs)
+  course mutate [flags] [PATTERN...]   instructors: generated mutants of the solutions, the survivors
+                                       as diffs, and the mutation score
   course list                          list the exercises in course order
   course hint   EXERCISE [N | --all]   show an exercise's N-th hint (default: the first)
   course report --raw FILE [--changed-files FILE] [--json F] [--markdown F] [--classroom F]
@@ -82,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdGrade(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return cmdVerify(ctx, args[1:], stdout, stderr)
+	case "mutate":
+		return cmdMutate(ctx, args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout)
 	case "hint":

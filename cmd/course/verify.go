@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/gocourse/week11/internal/grader"
 )
@@ -13,9 +14,11 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c commonFlags
+	verbose := fs.Bool("v", false, "list the wall time of every stub, solution and mutant run, with the median and the maximum")
+	cpu := fs.String("cpu", "1,2,4,8", "GOMAXPROCS values: solutions must pass and mutants be rejected at each, in separate runs")
 	c.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: course verify [flags] [PATTERN...]\n\nFor every exercise: the stub compiles and fails every test, the reference solution passes every\ntest with -race, and every mutant compiles and is rejected. Exits 1 if any exercise fails a check.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: course verify [flags] [PATTERN...]\n\nFor every exercise: the stub compiles and fails every test, the reference solution passes every\ntest with -race at every GOMAXPROCS of --cpu, and every mutant compiles and is rejected at every one. Exits 1 if any exercise fails a check.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if done, err := parseFlags(fs, args); done {
@@ -37,7 +40,13 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	failed, err := grader.Verify(ctx, m, exs, opts, stdout)
+	vo := grader.VerifyOptions{Timings: *verbose}
+	for _, v := range strings.Split(*cpu, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			vo.CPU = append(vo.CPU, v)
+		}
+	}
+	failed, err := grader.VerifyWith(ctx, m, exs, opts, vo, stdout)
 	if err != nil {
 		return err
 	}

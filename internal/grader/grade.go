@@ -42,6 +42,15 @@ type Options struct {
 	Race     bool          // build with the race detector
 	Go       string        // the go command; "" means "go"
 	Progress io.Writer     // if set, one line per exercise as it is graded
+	// CPU, if set, is the test binary's -test.cpu list (GOMAXPROCS values), e.g. "4". Use one value
+	// per Grade call: with several, every test runs once per value under the same name.
+	CPU string
+	// FailFast stops an exercise's run at its first failing test (-test.failfast), and does not run
+	// the rest: for mutants, where one failure is the verdict.
+	FailFast bool
+	// OnResult, if set, is called with each exercise's result as soon as it is graded (one call at a
+	// time), in place of the Progress line.
+	OnResult func(ExerciseResult)
 
 	noStatic  bool   // tests only: run flagged code, to test the run-time defences on their own
 	test2json string // the toolchain's test2json binary, found once per run
@@ -119,9 +128,17 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			// The wall time of this package's test runs (the build is batched and not included),
+			// measured here, where the grader starts and waits for the package's own test binary.
+			start := time.Now()
 			res := gradeExercise(ctx, &opts, e, builds[e.ID])
+			res.Seconds = round2(time.Since(start).Seconds())
 			rep.Exercises[i] = res
-			if opts.Progress != nil {
+			if opts.OnResult != nil {
+				mu.Lock()
+				opts.OnResult(res)
+				mu.Unlock()
+			} else if opts.Progress != nil {
 				mu.Lock()
 				fmt.Fprintf(opts.Progress, "  graded %-34s %s\n", e.ID, res.Status)
 				mu.Unlock()
@@ -221,6 +238,12 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		}
 		if !anyFailed && run.exitCode != 0 {
 			afterTests = append(afterTests, packageFailure(run))
+		}
+		if opts.FailFast && (anyFailed || run.exitCode != 0) {
+			for _, name := range next {
+				tests[name] = &TestResult{Name: name, Status: TestNotRun, Output: "not run: an earlier test failed (fail-fast)"}
+			}
+			next = nil
 		}
 		if len(next) == len(remaining) {
 			// No test even started: the binary exits before running tests (os.Exit in init, a

@@ -27,6 +27,15 @@ type Exercise struct {
 	Points float64  `toml:"points"` // what a fully passing exercise is worth
 	Topics []string `toml:"topics"` // the outline topics it covers
 	Hints  []string `toml:"hints"`  // progressive hints, gentlest first
+	// Equivalent lists the mutants `course mutate` generates for this exercise that no test can tell
+	// apart from the solution, each with the reason; they are left out of the mutation score.
+	Equivalent []Equivalent `toml:"equivalent"`
+}
+
+// Equivalent is a generated mutant recorded as equivalent to the reference solution.
+type Equivalent struct {
+	Mutant string `toml:"mutant" json:"mutant"` // its id, e.g. "drop-lock/Buffer.Len/1"
+	Reason string `toml:"reason" json:"reason"` // one sentence: why no test can kill it
 }
 
 // LoadManifest reads and checks the manifest at file.
@@ -66,6 +75,16 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("exercise %q: needs at least two hints", e.ID)
 		case len(e.Topics) == 0:
 			return fmt.Errorf("exercise %q: names no topic", e.ID)
+		}
+		eq := map[string]bool{}
+		for _, q := range e.Equivalent {
+			switch {
+			case q.Mutant == "" || strings.TrimSpace(q.Reason) == "":
+				return fmt.Errorf("exercise %q: an equivalent mutant needs both `mutant` and `reason`", e.ID)
+			case eq[q.Mutant]:
+				return fmt.Errorf("exercise %q: equivalent mutant %q is listed twice", e.ID, q.Mutant)
+			}
+			eq[q.Mutant] = true
 		}
 		seen[e.ID] = true
 	}

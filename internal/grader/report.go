@@ -38,6 +38,9 @@ type ExerciseResult struct {
 	BuildOutput string       `json:"build_output,omitempty"`
 	Flags       []Flag       `json:"flags,omitempty"` // rule violations that zero the exercise
 	Tests       []TestResult `json:"tests"`
+	// Seconds is the wall time of the exercise's test runs, build excluded (instructors' timing;
+	// not part of the JSON report).
+	Seconds float64 `json:"-"`
 }
 
 // Flag is something in an exercise's code, or in its test output, that grading does not allow.
@@ -104,6 +107,9 @@ func (r *Report) WriteText(w io.Writer, m *Manifest) {
 		for _, f := range e.Flags {
 			fmt.Fprintf(w, "Flagged %s: %s:%d: %s\n", e.ID, f.File, f.Line, f.Message)
 		}
+	}
+	if r.Mode == "mutant" {
+		return // an instructors' run of known-wrong code: no advice for a student
 	}
 	next, ok := r.Next()
 	if !ok {

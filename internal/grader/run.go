@@ -119,12 +119,19 @@ func runBinary(ctx context.Context, opts *Options, bin, dir, pkg string, tests [
 		r.err = err
 		return r
 	}
-	test := exec.CommandContext(ctx, bin,
+	args := []string{
 		"-test.v=test2json",
-		"-test.run=^("+strings.Join(quoteAll(tests), "|")+")$",
-		"-test.timeout="+opts.Timeout.String(),
+		"-test.run=^(" + strings.Join(quoteAll(tests), "|") + ")$",
+		"-test.timeout=" + opts.Timeout.String(),
 		"-test.count=1",
-	)
+	}
+	if opts.CPU != "" {
+		args = append(args, "-test.cpu="+opts.CPU)
+	}
+	if opts.FailFast {
+		args = append(args, "-test.failfast")
+	}
+	test := exec.CommandContext(ctx, bin, args...)
 	test.Dir = dir
 	test.Env = opts.env()
 	test.Stdin = nil

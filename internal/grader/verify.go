@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -48,17 +50,72 @@ func MutantOverlay(root string, exs []Exercise, k int) (Overlay, []Exercise, err
 	return o, covered, nil
 }
 
-// Verify checks the course itself: for every exercise, the stub compiles and fails every test, the
-// reference solution passes every test, and every mutant compiles and is rejected. It writes one line
-// per exercise and, last, "N passed, N failed", and reports how many exercises failed.
+// VerifyOptions are the settings of Verify beyond the grading options.
+type VerifyOptions struct {
+	// CPU lists the GOMAXPROCS values every solution must pass at and every mutant must be rejected
+	// at, each in its own run of the test binary (a separate process: the race detector reports a
+	// race once per process, so one process for every value would hide it from the later ones).
+	// Default: 1, 2, 4 and 8.
+	CPU []string
+	// Timings lists the wall time of every stub, solution and mutant run, then the median and the
+	// maximum of the stub and mutant runs, flagging any of SlowRun or more.
+	Timings bool
+}
+
+// SlowRun is the wall time a stub's or a mutant's package run should always stay under.
+const SlowRun = 15 * time.Second
+
+// Verify checks the course itself with the default VerifyOptions.
 func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io.Writer) (failed int, err error) {
+	return VerifyWith(ctx, m, exs, opts, VerifyOptions{}, w)
+}
+
+// timing is one run's wall time, for VerifyOptions.Timings.
+type timing struct {
+	kind, id, what, cpu string
+	seconds             float64
+	failFast            bool
+}
+
+// VerifyWith checks the course itself: for every exercise, the stub compiles and fails every test,
+// the reference solution passes every test at every GOMAXPROCS of vo.CPU, and every mutant compiles
+// and is rejected at every one of them. It writes one line per exercise and, last, "N passed, N
+// failed", and reports how many exercises failed. Progress lines (opts.Progress) name what each run
+// was: the stub, the solution, or which mutant and its bug.
+func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, vo VerifyOptions, w io.Writer) (failed int, err error) {
 	if m.Edition == StudentEdition {
 		return 0, fmt.Errorf("this is the student edition of the course: it has no solutions to verify (use `make grade`)")
 	}
+	cpus := vo.CPU
+	if len(cpus) == 0 {
+		cpus = []string{"1", "2", "4", "8"}
+	}
 	problems := map[string][]string{}
 	summary := map[string][]string{}
+	var mu sync.Mutex // guards problems, summary, timings and the progress writer
 	note := func(id, format string, args ...any) {
 		problems[id] = append(problems[id], fmt.Sprintf(format, args...))
+	}
+	var timings []timing
+	progress := func(kind, label string, cpu string, failFast bool) func(ExerciseResult) {
+		return func(r ExerciseResult) {
+			// Called by Grade one at a time; mu also orders it against other rounds.
+			mu.Lock()
+			defer mu.Unlock()
+			timings = append(timings, timing{kind, r.ID, label, cpu, r.Seconds, failFast})
+			if opts.Progress == nil {
+				return
+			}
+			at := ""
+			if cpu != "" {
+				at = " at GOMAXPROCS=" + cpu
+			}
+			what := kind
+			if label != "" {
+				what += " " + label
+			}
+			fmt.Fprintf(opts.Progress, "  %-26s %s%s: %s %d/%d (%.1fs)\n", r.ID, what, at, r.Status, r.Passed, r.Total, r.Seconds)
+		}
 	}
 
 	for _, e := range exs {
@@ -69,7 +126,9 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 	}
 
 	// Stubs: compile, every test fails.
-	stubs, err := Grade(ctx, exs, opts)
+	st := opts
+	st.OnResult = progress("stub", "", "", false)
+	stubs, err := Grade(ctx, exs, st)
 	if err != nil {
 		return 0, err
 	}
@@ -84,27 +143,43 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 		}
 	}
 
-	// Solutions: every test passes.
+	// Solutions: every test passes, at every GOMAXPROCS. The first run builds; the others reuse the
+	// build cache.
 	withSolution := withoutProblems(exs, problems, "no reference solution")
 	sol := opts
 	if sol.Overlay, err = SolutionOverlay(opts.Root, withSolution); err != nil {
 		return 0, err
 	}
-	sols, err := Grade(ctx, withSolution, sol)
-	if err != nil {
-		return 0, err
+	solPassed := map[string]int{}
+	solTotal := map[string]int{}
+	for _, cpu := range cpus {
+		sol.CPU = cpu
+		sol.OnResult = progress("solution", "", cpu, false)
+		sols, err := Grade(ctx, withSolution, sol)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range sols.Exercises {
+			solTotal[r.ID] = r.Total
+			if r.Status != StatusPass {
+				note(r.ID, "solution does not pass at GOMAXPROCS=%s: %s %d/%d: %s", cpu, r.Status, r.Passed, r.Total, r.Reason)
+			} else {
+				solPassed[r.ID]++
+			}
+		}
 	}
-	for _, r := range sols.Exercises {
-		if r.Status != StatusPass {
-			note(r.ID, "solution does not pass: %s %d/%d: %s", r.Status, r.Passed, r.Total, r.Reason)
-		} else {
-			summary[r.ID] = append(summary[r.ID], fmt.Sprintf("solution %d/%d", r.Passed, r.Total))
+	for _, e := range withSolution {
+		if solPassed[e.ID] == len(cpus) {
+			summary[e.ID] = append(summary[e.ID], fmt.Sprintf("solution %d/%d", solTotal[e.ID], solTotal[e.ID]))
 		}
 	}
 
-	// Mutants: each compiles and is rejected. The k-th mutant of every exercise runs in one batch, and
-	// a few batches run at once: most of a batch's time is spent waiting for the mutants that hang
-	// until a test's patience runs out, not computing.
+	// Mutants: each compiles and is rejected at every GOMAXPROCS. The k-th mutant of every exercise
+	// runs in one batch, and a few batches run at once: most of a batch's time is spent waiting for
+	// the mutants that hang until a test's patience runs out, not computing. Within a batch the
+	// first GOMAXPROCS value runs every test (its wall time is the package's full run, as a student
+	// sees it); the others stop at the first failing test (-test.failfast), since one failure is the
+	// verdict there.
 	var rounds []Options
 	var coveredBy [][]Exercise
 	for k := 0; ; k++ {
@@ -118,37 +193,62 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 		}
 		rounds, coveredBy = append(rounds, mut), append(coveredBy, covered)
 	}
-	reports := make([]*Report, len(rounds))
+	// rejectedAt[k][id] counts the GOMAXPROCS values at which the k-th mutant of id was rejected.
+	rejectedAt := make([]map[string]int, len(rounds))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(3)
 	for k := range rounds {
+		rejectedAt[k] = map[string]int{}
 		g.Go(func() error {
-			var err error
-			reports[k], err = Grade(gctx, coveredBy[k], rounds[k])
-			return err
+			live := coveredBy[k]
+			for i, cpu := range cpus {
+				if len(live) == 0 {
+					return nil
+				}
+				o := rounds[k]
+				o.CPU, o.FailFast = cpu, i > 0
+				labels := map[string]string{}
+				for _, e := range live {
+					labels[e.ID] = MutantLabel(opts.Root, e.ID, k)
+				}
+				o.OnResult = func(r ExerciseResult) { progress("mutant", labels[r.ID], cpu, o.FailFast)(r) }
+				rep, err := Grade(gctx, live, o)
+				if err != nil {
+					return err
+				}
+				var next []Exercise
+				mu.Lock()
+				for j, r := range rep.Exercises {
+					name := labels[r.ID]
+					switch r.Status {
+					case StatusBuildError:
+						note(r.ID, "mutant %s does not compile: %s", name, r.Reason)
+					case StatusPass:
+						note(r.ID, "mutant %s passes every test at GOMAXPROCS=%s: the tests do not catch its bug", name, cpu)
+						next = append(next, live[j])
+					default:
+						rejectedAt[k][r.ID]++
+						next = append(next, live[j])
+					}
+				}
+				mu.Unlock()
+				live = next
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return 0, err
 	}
-	rejected := map[string]int{}
-	for k, rep := range reports {
-		for _, r := range rep.Exercises {
-			ms, _ := Mutants(opts.Root, r.ID)
-			name := filepath.Base(ms[k])
-			switch r.Status {
-			case StatusBuildError:
-				note(r.ID, "mutant %q does not compile: %s", name, r.Reason)
-			case StatusPass:
-				note(r.ID, "mutant %q passes every test: the tests do not catch its bug (%s)", name, mutantBug(ms[k]))
-			default:
-				rejected[r.ID]++
-			}
-		}
-	}
 	for _, e := range withSolution {
 		ms, _ := Mutants(opts.Root, e.ID)
-		summary[e.ID] = append(summary[e.ID], fmt.Sprintf("mutants %d/%d rejected", rejected[e.ID], len(ms)))
+		rejected := 0
+		for k := range ms {
+			if k < len(rejectedAt) && rejectedAt[k][e.ID] == len(cpus) {
+				rejected++
+			}
+		}
+		summary[e.ID] = append(summary[e.ID], fmt.Sprintf("mutants %d/%d rejected", rejected, len(ms)))
 	}
 
 	ids := make([]string, 0, len(exs))
@@ -163,6 +263,10 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 	}
 	sort.Strings(extra)
 	ids = append(ids, extra...)
+	if vo.Timings {
+		writeTimings(w, timings)
+	}
+	fmt.Fprintf(w, "Solutions must pass, and mutants be rejected, at GOMAXPROCS %s (one run each).\n", strings.Join(cpus, ", "))
 	passed := 0
 	for _, id := range ids {
 		if p := problems[id]; len(p) > 0 {
@@ -175,6 +279,62 @@ func Verify(ctx context.Context, m *Manifest, exs []Exercise, opts Options, w io
 	}
 	fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
 	return failed, nil
+}
+
+// writeTimings lists every run's wall time, then the median and maximum of the stub runs and of the
+// mutants' full runs (the runs at the first GOMAXPROCS, which run every test, as a student's
+// `go test -race` would). Each time is measured by the grader around its own runs of that package's
+// test binary (see Grade): the build, which is batched, is not in it; other runs going on at the
+// same time are (on a busy machine the numbers are an upper bound).
+func writeTimings(w io.Writer, ts []timing) {
+	sort.SliceStable(ts, func(i, j int) bool {
+		if ts[i].id != ts[j].id {
+			return ts[i].id < ts[j].id
+		}
+		return ts[i].kind > ts[j].kind // stub, solution, mutant
+	})
+	fmt.Fprintln(w, "Wall time of each package run (build excluded):")
+	var full []timing
+	for _, t := range ts {
+		mark := ""
+		if t.failFast {
+			mark = "  (stops at the first failure)"
+		} else if t.kind != "solution" {
+			full = append(full, t)
+		}
+		if t.seconds >= SlowRun.Seconds() && !t.failFast && t.kind != "solution" {
+			mark += "  SLOW: the goal is under 15 s"
+		}
+		at := ""
+		if t.cpu != "" {
+			at = " GOMAXPROCS=" + t.cpu
+		}
+		fmt.Fprintf(w, "  %6.1fs  %-26s %s%s%s%s\n", t.seconds, t.id, t.kind, prefixed(" ", t.what), at, mark)
+	}
+	if len(full) == 0 {
+		return
+	}
+	sort.Slice(full, func(i, j int) bool { return full[i].seconds < full[j].seconds })
+	median := full[len(full)/2].seconds
+	if len(full)%2 == 0 {
+		median = (full[len(full)/2-1].seconds + full[len(full)/2].seconds) / 2
+	}
+	worst := full[len(full)-1]
+	slow := 0
+	for _, t := range full {
+		if t.seconds >= SlowRun.Seconds() {
+			slow++
+		}
+	}
+	fmt.Fprintf(w, "Stub and mutant runs: %d, median %.1fs (goal < 3s), max %.1fs (%s %s%s), %d at 15s or more (goal: none)\n\n",
+		len(full), median, worst.seconds, worst.id, worst.kind, prefixed(" ", worst.what), slow)
+}
+
+func prefixed(pre, s string) string {
+	if s == "" {
+		return ""
+	}
+	return pre + s
 }
 
 // checkLayout checks the files of the exercise contract: tests, goleak, a solution for every stub
@@ -217,6 +377,20 @@ func checkLayout(root string, e Exercise, note func(id, format string, args ...a
 			note(e.ID, "mutant %s does not name its bug: its file must start with a `// Mutant: ...` line", filepath.Base(mdir))
 		}
 	}
+}
+
+// MutantLabel names the k-th mutant (0-based, in name order) of exercise id and its bug:
+// `"lost-wakeup" (Signal instead of Broadcast)`, or "" if there is no such mutant.
+func MutantLabel(root, id string, k int) string {
+	ms, _ := Mutants(root, id)
+	if k < 0 || k >= len(ms) {
+		return ""
+	}
+	label := fmt.Sprintf("%q", filepath.Base(ms[k]))
+	if bug := mutantBug(ms[k]); bug != "" {
+		label += " (" + bug + ")"
+	}
+	return label
 }
 
 // mutantBug returns the bug a mutant names on the first line of its first file.

@@ -64,16 +64,46 @@ hints = ["a", "b"]
 	m, err := LoadManifest(filepath.Join(root, ManifestFile))
 	require.NoError(t, err)
 	var out bytes.Buffer
-	failed, err := Verify(context.Background(), m, m.Exercises, Options{Root: root, Timeout: 30 * time.Second, Race: true}, &out)
+	var progress bytes.Buffer
+	failed, err := VerifyWith(context.Background(), m, m.Exercises, Options{Root: root, Timeout: 30 * time.Second, Race: true, Progress: &progress},
+		VerifyOptions{CPU: []string{"1", "4"}, Timings: true}, &out)
 	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	timings, rest, ok := strings.Cut(out.String(), "\n\n")
+	require.True(t, ok, "the timings, a blank line, the verdicts")
+	assert.Regexp(t, `(?m)^ +\d+\.\ds  day1_x/good +stub$`, timings)
+	assert.Regexp(t, `(?m)^ +\d+\.\ds  day1_x/good +mutant "plus" \(adds instead of multiplying.\) GOMAXPROCS=4  \(stops at the first failure\)$`, timings)
+	assert.Regexp(t, `(?m)^Stub and mutant runs: 6, median \d+\.\ds \(goal < 3s\), max \d+\.\ds \(.*\), 0 at 15s or more \(goal: none\)$`, timings,
+		"2 stubs and the full runs (at GOMAXPROCS=1) of 4 mutants")
+	lines := strings.Split(strings.TrimSpace(rest), "\n")
 	t.Log(out.String())
+	t.Log(progress.String())
 	assert.Equal(t, 2, failed)
-	require.Len(t, lines, 4, "one line per exercise, one for the unlisted directory, and the closing count")
+	require.Len(t, lines, 5, "the GOMAXPROCS line, one line per exercise, one for the unlisted directory, and the closing count")
+	assert.Equal(t, "Solutions must pass, and mutants be rejected, at GOMAXPROCS 1, 4 (one run each).", lines[0])
+	lines = lines[1:]
 	assert.Regexp(t, `^ok +day1_x/good +stub 0/1, solution 1/1, mutants 2/2 rejected$`, lines[0])
 	assert.Regexp(t, `^FAIL +day1_x/weak `, lines[1])
-	assert.Contains(t, lines[1], `mutant "shift" passes every test`)
-	assert.Contains(t, lines[1], `mutant "broken" does not compile`)
+	assert.Contains(t, lines[1], `mutant "shift" (the same thing, spelled differently, so no test can catch it.) passes every test at GOMAXPROCS=1`)
+	assert.Contains(t, lines[1], `mutant "shift" (the same thing, spelled differently, so no test can catch it.) passes every test at GOMAXPROCS=4`)
+	assert.Contains(t, lines[1], `mutant "broken" (does not compile.) does not compile`)
+
+	// Progress names what each run looked at: the stub, the solution, or the mutant and its bug.
+	p := progress.String()
+	assert.Regexp(t, `(?m)^  day1_x/good +stub: not-started 0/1 \(\d+\.\ds\)$`, p)
+	assert.Regexp(t, `(?m)^  day1_x/good +solution at GOMAXPROCS=4: pass 1/1 `, p)
+	assert.Regexp(t, `(?m)^  day1_x/good +mutant "plus" \(adds instead of multiplying.\) at GOMAXPROCS=1: fail 0/1 `, p)
+	assert.Regexp(t, `(?m)^  day1_x/good +mutant "plus" \(adds instead of multiplying.\) at GOMAXPROCS=4: fail 0/1 `, p)
 	assert.Regexp(t, `^FAIL +day1_x/unlisted +exercise directory is not listed`, lines[2])
 	assert.Equal(t, "1 passed, 2 failed", lines[3])
+}
+
+// A scorecard of mutants is an instructor's: it gives no "Next:" exercise and no hint.
+func TestMutantReportGivesNoAdvice(t *testing.T) {
+	rep := &Report{Mode: "mutant", Exercises: []ExerciseResult{{ID: "day1_x/a", Day: 1, Status: StatusFail, Reason: "TestA: wrong", Total: 1}}}
+	m := &Manifest{Exercises: []Exercise{{ID: "day1_x/a", Title: "a", Hints: []string{"h1", "h2"}}}}
+	var b bytes.Buffer
+	rep.WriteText(&b, m)
+	assert.NotContains(t, b.String(), "Next:")
+	assert.NotContains(t, b.String(), "Hint")
+	assert.Contains(t, b.String(), "day1_x/a")
 }
