@@ -92,7 +92,7 @@ func TestTransfer(t *testing.T) {
 		{name: "negative amount", from: 0, to: 1, amount: -10, wantErr: ErrInvalidAmount, want0: 100, want1: 50},
 		{name: "same account", from: 1, to: 1, amount: 10, wantErr: ErrSameAccount, want0: 100, want1: 50,
 			explainIfBlocked: ": locking the same account twice blocks forever, because Go's sync.Mutex is not " +
-				"reentrant (there is no RLock) — check from == to before locking"},
+				"reentrant (Go has nothing like Python's reentrant RLock) — check from == to before locking"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
