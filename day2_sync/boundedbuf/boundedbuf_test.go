@@ -2,6 +2,7 @@ package boundedbuf
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -418,7 +419,13 @@ func TestCloseWakesEveryoneAndDrains(t *testing.T) {
 // can run: a slot frees up and the buffer closes, or an item arrives and the buffer closes. The
 // waiter must judge by the state it finds, as the doc says: a Put on a closed buffer fails and adds
 // nothing, even if there is room now; a Get returns the item left in a closed buffer.
+//
+// The two changes must both happen before the waiter runs: on one processor (forced here, and put
+// back afterwards), the goroutine that Get or Put wakes cannot run until the test blocks in
+// synctest.Wait, however many cores the machine has.
 func TestWokenByTwoEventsAtOnce(t *testing.T) {
+	procs := runtime.GOMAXPROCS(1)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
 	t.Run("a waiting Put, woken by a Get and a Close", func(t *testing.T) {
 		coursetest.CheckLeaksBriefly(t)
 		coursetest.BubbleWatchingLocks(t, "a Put was left blocked after a Get and a Close", func(t *testing.T) {
