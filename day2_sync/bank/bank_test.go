@@ -117,10 +117,10 @@ func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
 
 	b.accounts[0].mu.Lock() // the test holds account 0, so both transfers queue up on it
 	go func() { errs <- b.Transfer(0, 1, 10) }()
-	waitLockedOut(t, 1, "Transfer(0, 1, 10) never waited for account 0's mutex, which the test holds: "+
+	waitLockedOut(t, 1, func() bool { return len(errs) > 0 }, "Transfer(0, 1, 10) never waited for account 0's mutex, which the test holds: "+
 		"does Transfer lock each account's mu?")
 	go func() { errs <- b.Transfer(1, 0, 20) }()
-	waitLockedOut(t, 2, "Transfer(1, 0, 20) never waited for a mutex while the test held account 0")
+	waitLockedOut(t, 2, func() bool { return len(errs) > 0 }, "Transfer(1, 0, 20) never waited for a mutex while the test held account 0")
 	// Now Transfer(0, 1) is first in line for account 0. If Transfer(1, 0) took account 1 before
 	// queueing for account 0 (argument order), Transfer(0, 1) will get account 0 and wait for 1: deadlock.
 	b.accounts[0].mu.Unlock()
@@ -174,7 +174,7 @@ func TestTotalIsASnapshot(t *testing.T) {
 
 	b.accounts[1].mu.Lock() // the test holds account 1, so Total stops there
 	go func() { total <- b.Total() }()
-	waitLockedOut(t, 1, "Total never waited for account 1's mutex, which the test holds: does Total lock every account?")
+	waitLockedOut(t, 1, func() bool { return len(total) > 0 }, "Total never waited for account 1's mutex, which the test holds: does Total lock every account?")
 	go func() { transferred <- b.Transfer(0, 2, 100) }()
 	// A Total that still holds account 0 makes the transfer wait for it; one that let it go lets the
 	// transfer through.
@@ -216,9 +216,9 @@ func TestTotalHoldsEveryLockUntilItHasSummed(t *testing.T) {
 		}
 	}()
 	go func() { total <- b.Total() }()
-	waitLockedOut(t, 1, "Total never waited for account 2's mutex, which the test holds: does Total lock every account?")
+	waitLockedOut(t, 1, func() bool { return len(total) > 0 }, "Total never waited for account 2's mutex, which the test holds: does Total lock every account?")
 	go func() { transferred <- b.Transfer(0, 3, 100) }()
-	waitLockedOut(t, 2, "Transfer(0, 3, 100) never waited for a mutex while Total waited for account 2")
+	waitLockedOut(t, 2, func() bool { return len(transferred) > 0 }, "Transfer(0, 3, 100) never waited for a mutex while Total waited for account 2")
 	b.accounts[3].mu.Unlock()
 	unlocked[3] = true
 	// A transfer that waited for account 3 now runs to the end; one that waits for account 0 (held by
@@ -470,13 +470,17 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 	}
 }
 
-// waitLockedOut waits until want goroutines are inside a Bank method waiting for a sync.Mutex.
-func waitLockedOut(t *testing.T, want int, msg string) {
+// waitLockedOut waits until want goroutines are inside a Bank method waiting for a sync.Mutex. If
+// returned reports that a call the test expected to wait has returned instead, it fails at once.
+func waitLockedOut(t *testing.T, want int, returned func() bool, msg string) {
 	t.Helper()
 	coursetest.Eventually(t, func() bool {
 		_, waiting := inBank(t)
-		return waiting >= want
+		return waiting >= want || returned()
 	}, "%s", msg)
+	if _, waiting := inBank(t); waiting < want && returned() {
+		t.Fatalf("%s: it returned instead, while the test held that lock", msg)
+	}
 }
 
 // inBank counts the goroutines of test t (of its top-level test function, so not those an earlier
