@@ -140,7 +140,7 @@ func TestTransferChecksFundsUnderLock(t *testing.T) {
 	for range 2 {
 		go func() { errs <- b.Transfer(0, 1, 100) }()
 	}
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return waiting+len(errs) >= 2
 	}, "two Transfer(0, 1, 100) calls neither returned nor waited for a mutex while the test held account 1: "+
@@ -178,7 +178,7 @@ func TestTotalIsASnapshot(t *testing.T) {
 	go func() { transferred <- b.Transfer(0, 2, 100) }()
 	// A Total that still holds account 0 makes the transfer wait for it; one that let it go lets the
 	// transfer through.
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return len(transferred) > 0 || waiting == 2
 	}, "Transfer(0, 2, 100) neither finished nor waited for a mutex while Total was running")
@@ -223,7 +223,7 @@ func TestTotalHoldsEveryLockUntilItHasSummed(t *testing.T) {
 	unlocked[3] = true
 	// A transfer that waited for account 3 now runs to the end; one that waits for account 0 (held by
 	// a correct Total) stays where it is.
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return len(transferred) > 0 || waiting == 2
 	}, "Transfer(0, 3, 100) neither finished nor waited for a mutex")
@@ -268,7 +268,7 @@ func TestWithdrawalsRunShort(t *testing.T) {
 				for range callers {
 					go func() { errs <- tt.op(b) }()
 				}
-				coursetest.Eventually(t, func() bool {
+				coursetest.WaitUntil(t, func() bool {
 					_, waiting := inBank(t)
 					return waiting+len(errs) >= callers
 				}, "%d calls of %s neither returned nor waited for account 0's mutex, which the test holds", callers, tt.name)
@@ -311,7 +311,7 @@ func handOffInOrder(t *testing.T, mu *sync.Mutex, waiters int, returned func() i
 	time.Sleep(2 * time.Millisecond) // not to wait for a goroutine: Go's threshold for starvation mode is 1 ms
 	mu.Unlock()
 	mu.Lock()
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return waiting+returned() >= waiters // one may have got the lock before the test did
 	}, "a goroutine woken while waiting for an account's mutex never waited again while the test held it")
@@ -439,7 +439,9 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 	}()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := coursetest.After()
+	wait := coursetest.CurrentPatience()
+	deadline, stop := coursetest.StoppableAfter()
+	defer stop()
 	stuck := 0
 	for {
 		select {
@@ -451,7 +453,7 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 			}
 			return
 		case <-deadline:
-			t.Fatalf("%s\n(still blocked after %v)", fmt.Sprintf(format, args...), coursetest.Patience)
+			t.Fatalf("%s\n(still blocked after %v)", fmt.Sprintf(format, args...), wait)
 		case <-tick.C:
 		}
 		// A consistent snapshot in which every goroutine inside the bank waits for a mutex is a
@@ -474,7 +476,7 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 // returned reports that a call the test expected to wait has returned instead, it fails at once.
 func waitLockedOut(t *testing.T, want int, returned func() bool, msg string) {
 	t.Helper()
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return waiting >= want || returned()
 	}, "%s", msg)

@@ -189,7 +189,8 @@ func TestGenerationsBackToBack(t *testing.T) {
 func returnsUnlessAllParked(done <-chan struct{}, parties int) bool {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := coursetest.After()
+	deadline, stop := coursetest.StoppableAfter()
+	defer stop()
 	asleep := 0
 	for {
 		select {
