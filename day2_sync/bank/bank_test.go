@@ -92,7 +92,7 @@ func TestTransfer(t *testing.T) {
 		{name: "negative amount", from: 0, to: 1, amount: -10, wantErr: ErrInvalidAmount, want0: 100, want1: 50},
 		{name: "same account", from: 1, to: 1, amount: 10, wantErr: ErrSameAccount, want0: 100, want1: 50,
 			explainIfBlocked: ": locking the same account twice blocks forever, because Go's sync.Mutex is not " +
-				"reentrant (there is no RLock) — check from == to before locking"},
+				"reentrant (Go has nothing like Python's reentrant RLock) — check from == to before locking"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,10 +117,10 @@ func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
 
 	b.accounts[0].mu.Lock() // the test holds account 0, so both transfers queue up on it
 	go func() { errs <- b.Transfer(0, 1, 10) }()
-	waitLockedOut(t, 1, "Transfer(0, 1, 10) never waited for account 0's mutex, which the test holds: "+
+	waitLockedOut(t, 1, func() bool { return len(errs) > 0 }, "Transfer(0, 1, 10) never waited for account 0's mutex, which the test holds: "+
 		"does Transfer lock each account's mu?")
 	go func() { errs <- b.Transfer(1, 0, 20) }()
-	waitLockedOut(t, 2, "Transfer(1, 0, 20) never waited for a mutex while the test held account 0")
+	waitLockedOut(t, 2, func() bool { return len(errs) > 0 }, "Transfer(1, 0, 20) never waited for a mutex while the test held account 0")
 	// Now Transfer(0, 1) is first in line for account 0. If Transfer(1, 0) took account 1 before
 	// queueing for account 0 (argument order), Transfer(0, 1) will get account 0 and wait for 1: deadlock.
 	b.accounts[0].mu.Unlock()
@@ -140,7 +140,7 @@ func TestTransferChecksFundsUnderLock(t *testing.T) {
 	for range 2 {
 		go func() { errs <- b.Transfer(0, 1, 100) }()
 	}
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return waiting+len(errs) >= 2
 	}, "two Transfer(0, 1, 100) calls neither returned nor waited for a mutex while the test held account 1: "+
@@ -174,11 +174,11 @@ func TestTotalIsASnapshot(t *testing.T) {
 
 	b.accounts[1].mu.Lock() // the test holds account 1, so Total stops there
 	go func() { total <- b.Total() }()
-	waitLockedOut(t, 1, "Total never waited for account 1's mutex, which the test holds: does Total lock every account?")
+	waitLockedOut(t, 1, func() bool { return len(total) > 0 }, "Total never waited for account 1's mutex, which the test holds: does Total lock every account?")
 	go func() { transferred <- b.Transfer(0, 2, 100) }()
 	// A Total that still holds account 0 makes the transfer wait for it; one that let it go lets the
 	// transfer through.
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return len(transferred) > 0 || waiting == 2
 	}, "Transfer(0, 2, 100) neither finished nor waited for a mutex while Total was running")
@@ -216,14 +216,14 @@ func TestTotalHoldsEveryLockUntilItHasSummed(t *testing.T) {
 		}
 	}()
 	go func() { total <- b.Total() }()
-	waitLockedOut(t, 1, "Total never waited for account 2's mutex, which the test holds: does Total lock every account?")
+	waitLockedOut(t, 1, func() bool { return len(total) > 0 }, "Total never waited for account 2's mutex, which the test holds: does Total lock every account?")
 	go func() { transferred <- b.Transfer(0, 3, 100) }()
-	waitLockedOut(t, 2, "Transfer(0, 3, 100) never waited for a mutex while Total waited for account 2")
+	waitLockedOut(t, 2, func() bool { return len(transferred) > 0 }, "Transfer(0, 3, 100) never waited for a mutex while Total waited for account 2")
 	b.accounts[3].mu.Unlock()
 	unlocked[3] = true
 	// A transfer that waited for account 3 now runs to the end; one that waits for account 0 (held by
 	// a correct Total) stays where it is.
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return len(transferred) > 0 || waiting == 2
 	}, "Transfer(0, 3, 100) neither finished nor waited for a mutex")
@@ -268,7 +268,7 @@ func TestWithdrawalsRunShort(t *testing.T) {
 				for range callers {
 					go func() { errs <- tt.op(b) }()
 				}
-				coursetest.Eventually(t, func() bool {
+				coursetest.WaitUntil(t, func() bool {
 					_, waiting := inBank(t)
 					return waiting+len(errs) >= callers
 				}, "%d calls of %s neither returned nor waited for account 0's mutex, which the test holds", callers, tt.name)
@@ -311,7 +311,7 @@ func handOffInOrder(t *testing.T, mu *sync.Mutex, waiters int, returned func() i
 	time.Sleep(2 * time.Millisecond) // not to wait for a goroutine: Go's threshold for starvation mode is 1 ms
 	mu.Unlock()
 	mu.Lock()
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return waiting+returned() >= waiters // one may have got the lock before the test did
 	}, "a goroutine woken while waiting for an account's mutex never waited again while the test held it")
@@ -439,7 +439,9 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 	}()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := coursetest.After()
+	wait := coursetest.CurrentPatience()
+	deadline, stop := coursetest.StoppableAfter()
+	defer stop()
 	stuck := 0
 	for {
 		select {
@@ -451,7 +453,7 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 			}
 			return
 		case <-deadline:
-			t.Fatalf("%s\n(still blocked after %v)", fmt.Sprintf(format, args...), coursetest.Patience)
+			t.Fatalf("%s\n(still blocked after %v)", fmt.Sprintf(format, args...), wait)
 		case <-tick.C:
 		}
 		// A consistent snapshot in which every goroutine inside the bank waits for a mutex is a
@@ -470,13 +472,17 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 	}
 }
 
-// waitLockedOut waits until want goroutines are inside a Bank method waiting for a sync.Mutex.
-func waitLockedOut(t *testing.T, want int, msg string) {
+// waitLockedOut waits until want goroutines are inside a Bank method waiting for a sync.Mutex. If
+// returned reports that a call the test expected to wait has returned instead, it fails at once.
+func waitLockedOut(t *testing.T, want int, returned func() bool, msg string) {
 	t.Helper()
-	coursetest.Eventually(t, func() bool {
+	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
-		return waiting >= want
+		return waiting >= want || returned()
 	}, "%s", msg)
+	if _, waiting := inBank(t); waiting < want && returned() {
+		t.Fatalf("%s: it returned instead, while the test held that lock", msg)
+	}
 }
 
 // inBank counts the goroutines of test t (of its top-level test function, so not those an earlier

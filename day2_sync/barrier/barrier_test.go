@@ -2,11 +2,13 @@ package barrier
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
@@ -19,8 +21,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestWaitReleasesAllTogether(t *testing.T) {
 	for _, n := range []int{1, 2, 5} {
 		t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) {
-			coursetest.CheckLeaks(t)
-			coursetest.Bubble(t, "Wait calls were left blocked for good: did the n-th arrival release everyone?", func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			coursetest.BubbleWatchingLocks(t, "Wait calls were left blocked for good: did the n-th arrival release everyone?", func(t *testing.T) {
 				b := New(n)
 				generation(t, b, n, 0)
 			})
@@ -30,8 +32,8 @@ func TestWaitReleasesAllTogether(t *testing.T) {
 
 func TestBarrierIsReusable(t *testing.T) {
 	const n, generations = 3, 4
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "Wait calls were left blocked for good in a later generation: reset the arrival count "+
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "Wait calls were left blocked for good in a later generation: reset the arrival count "+
 		"and start a new release channel when a generation completes", func(t *testing.T) {
 		b := New(n)
 		for g := range generations {
@@ -95,8 +97,8 @@ func ordinal(i, n int) string {
 // it all but certain.
 func TestManyGenerationsConcurrently(t *testing.T) {
 	const n, generations = 4, 3000
-	coursetest.CheckLeaks(t)
-	coursetest.Bubble(t, "parties were left blocked for good: a lost wake-up, or a generation that never completed", func(t *testing.T) {
+	coursetest.CheckLeaksBriefly(t)
+	coursetest.BubbleWatchingLocks(t, "parties were left blocked for good: a lost wake-up, or a generation that never completed", func(t *testing.T) {
 		b := New(n)
 		var arrived [generations]atomic.Int32
 		var indexCount [generations][n]atomic.Int32
@@ -135,6 +137,86 @@ func TestManyGenerationsConcurrently(t *testing.T) {
 	})
 }
 
+// TestGenerationsBackToBack is TestManyGenerationsConcurrently on real goroutines and several
+// processors (forced, whatever the machine): a party released from one generation arrives at the next
+// at once, while the last arrival of the previous one may still be inside Wait. A barrier that starts
+// the next generation only after it has let go of its lock (closing the old channel first, or
+// replacing it after unlocking) lets such a party into the old, released generation: it goes straight
+// through. The window is small, so each configuration runs thousands of generations.
+func TestGenerationsBackToBack(t *testing.T) {
+	configs := []struct{ n, procs, generations int }{{2, 2, 3000}, {4, 4, 3000}, {3, 8, 3000}}
+	for _, c := range configs {
+		t.Run(fmt.Sprintf("n=%d on %d processors", c.n, c.procs), func(t *testing.T) {
+			coursetest.CheckLeaksBriefly(t)
+			procs := runtime.GOMAXPROCS(c.procs)
+			t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
+			b := New(c.n)
+			arrived := make([]atomic.Int32, c.generations)
+			var early atomic.Int64 // 1 + the first generation a party left early, 0 if none did
+			var wg sync.WaitGroup
+			for range c.n {
+				wg.Go(func() {
+					for g := range c.generations {
+						arrived[g].Add(1)
+						b.Wait()
+						if arrived[g].Load() != int32(c.n) {
+							early.CompareAndSwap(0, int64(g)+1)
+						}
+					}
+				})
+			}
+			done := make(chan struct{})
+			go func() {
+				wg.Wait()
+				close(done)
+			}()
+			if !returnsUnlessAllParked(done, c.n) {
+				t.Fatalf("%d parties calling Wait generation after generation got stuck: every one of them is asleep "+
+					"inside Wait, so nobody is left to release them (a lost wake-up, or a generation that never completes)", c.n)
+			}
+			if g := early.Load(); g > 0 {
+				t.Fatalf("generation %d of %d: a party left Wait before all %d parties had arrived. It arrived just as the "+
+					"previous generation was released and found that generation's channel, already closed: the last "+
+					"arrival must put the new generation's channel in place before it unlocks", g-1, c.generations, c.n)
+			}
+		})
+	}
+}
+
+// returnsUnlessAllParked waits for done, and reports false as soon as parties goroutines are all
+// asleep inside Barrier.Wait in three stack dumps in a row: with a correct barrier, the last arrival
+// never sleeps, so they cannot all be.
+func returnsUnlessAllParked(done <-chan struct{}, parties int) bool {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline, stop := coursetest.StoppableAfter()
+	defer stop()
+	asleep := 0
+	for {
+		select {
+		case <-done:
+			return true
+		case <-deadline:
+			return false
+		case <-tick.C:
+		}
+		n := 0
+		for _, g := range coursetest.Goroutines() {
+			if strings.Contains(g.Stack, "barrier.(*Barrier).Wait(") && g.State != "running" && g.State != "runnable" {
+				n++
+			}
+		}
+		if n >= parties {
+			asleep++
+		} else {
+			asleep = 0
+		}
+		if asleep == 3 {
+			return false
+		}
+	}
+}
+
 func TestNew(t *testing.T) {
 	for _, n := range []int{0, -1} {
 		t.Run(fmt.Sprintf("New(%d) panics", n), func(t *testing.T) {
@@ -150,8 +232,8 @@ func TestNew(t *testing.T) {
 		})
 	}
 	t.Run("New(1) never blocks", func(t *testing.T) {
-		coursetest.CheckLeaks(t)
-		coursetest.Bubble(t, "Wait on a barrier for one party blocked", func(t *testing.T) {
+		coursetest.CheckLeaksBriefly(t)
+		coursetest.BubbleWatchingLocks(t, "Wait on a barrier for one party blocked", func(t *testing.T) {
 			b := New(1)
 			for g := range 3 {
 				res := make(chan int, 1)

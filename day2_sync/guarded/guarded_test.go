@@ -258,7 +258,7 @@ func TestReadersShareTheLock(t *testing.T) {
 			// done receives what read panicked with, or nil when it returned.
 			done := make(chan any, 1)
 			go readBesideAReader(done, func() { tt.read(c) })
-			coursetest.Eventually(t, func() bool { return len(done) > 0 || parked("guarded.readBesideAReader") > 0 },
+			coursetest.WaitUntil(t, func() bool { return len(done) > 0 || parked("guarded.readBesideAReader") > 0 },
 				"%s neither returned nor waited", tt.name)
 			if len(done) == 0 {
 				t.Errorf("%s waited while another goroutine held the read lock: reads must share the lock — "+
@@ -345,7 +345,7 @@ func TestGetOrComputeStoresBeforeUnlocking(t *testing.T) {
 	go probeAfterCompute(c, "k", &returned, seen)
 	// With the write lock held during compute the probe waits for it; a solution that computes
 	// outside the cache's lock lets it through at once, which tells nothing but is allowed.
-	coursetest.Eventually(t, func() bool { return len(seen) > 0 || parked("guarded.probeAfterCompute") > 0 },
+	coursetest.WaitUntil(t, func() bool { return len(seen) > 0 || parked("guarded.probeAfterCompute") > 0 },
 		"a reader that started while compute ran neither finished nor waited for the lock")
 	close(release)
 	var v int
@@ -396,7 +396,7 @@ func readBesideAReader(done chan<- any, read func()) {
 // sync.Mutex, which testing/synctest cannot.
 func waitParked(t *testing.T, fn string, want int, format string, args ...any) {
 	t.Helper()
-	coursetest.Eventually(t, func() bool { return parked(fn) >= want }, format, args...)
+	coursetest.WaitUntil(t, func() bool { return parked(fn) >= want }, format, args...)
 }
 
 // parked counts the goroutines that are blocked (on a channel, a mutex, a condition...) with fn

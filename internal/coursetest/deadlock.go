@@ -29,7 +29,8 @@ func WithinUnlessDeadlocked(t testing.TB, mine func(Goroutine) bool, fn func(), 
 	}()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline := After()
+	deadline := guard(wait)
+	defer deadline.Stop()
 	stuck := 0
 	for {
 		select {
@@ -40,7 +41,8 @@ func WithinUnlessDeadlocked(t testing.TB, mine func(Goroutine) bool, fn func(), 
 			default:
 			}
 			return true
-		case <-deadline:
+		case <-deadline.C:
+			fired.Store(true)
 			t.Fatalf("%s\n(still blocked after %v: this usually means a deadlock, a lost wake-up, or a channel nobody closes)",
 				fmt.Sprintf(format, args...), wait)
 			return false
@@ -74,4 +76,55 @@ func LockWaiters(mine func(Goroutine) bool) (inside, waiting int) {
 		}
 	}
 	return inside, waiting
+}
+
+// guard returns a timer for a guard that waits d. Unlike After's, it can be stopped, and only a
+// guard that really fires (the caller stores fired) hurries the later guards of the test binary: a
+// guard that was not needed must not count as one that fired.
+func guard(d time.Duration) *time.Timer { return time.NewTimer(d) }
+
+// WaitUntil is Eventually with a guard that is stopped as soon as cond holds. Eventually's guard
+// (After) keeps running after cond held and, when it runs out, counts as fired: in a long test binary
+// (-count=100) every later guard is then hurried, and a correct solution's slow test under load can
+// fail. WaitUntil counts only a guard that ran out while cond was still false.
+func WaitUntil(t testing.TB, cond func() bool, format string, args ...any) {
+	t.Helper()
+	if cond() {
+		return
+	}
+	wait := CurrentPatience()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := guard(wait)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if cond() {
+				return
+			}
+		case <-deadline.C:
+			fired.Store(true)
+			t.Fatalf("%s\n(still not the case after %v)", fmt.Sprintf(format, args...), wait)
+			return
+		}
+	}
+}
+
+// StoppableAfter is After with a stop function: the returned channel receives once CurrentPatience
+// has run out, which then counts as a guard that fired; call stop as soon as the guard is no longer
+// needed, so that a guard nobody needed never hurries the later ones.
+func StoppableAfter() (c <-chan time.Time, stop func()) {
+	ch := make(chan time.Time, 1)
+	tm := time.AfterFunc(CurrentPatience(), func() {
+		fired.Store(true)
+		ch <- time.Now()
+	})
+	return ch, func() { tm.Stop() }
+}
+
+// WithinStopping is Within with a guard that is stopped once fn returns (see StoppableAfter).
+func WithinStopping(t testing.TB, fn func(), format string, args ...any) bool {
+	t.Helper()
+	return WithinUnlessDeadlocked(t, func(Goroutine) bool { return false }, fn, format, args...)
 }
