@@ -440,7 +440,7 @@ func await(t *testing.T, fn func(), format string, args ...any) {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	wait := coursetest.CurrentPatience()
-	deadline, stop := coursetest.StoppableAfter()
+	deadline, stop := coursetest.Guard()
 	defer stop()
 	stuck := 0
 	for {

@@ -189,7 +189,7 @@ func TestGenerationsBackToBack(t *testing.T) {
 func returnsUnlessAllParked(done <-chan struct{}, parties int) bool {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline, stop := coursetest.StoppableAfter()
+	deadline, stop := coursetest.Guard()
 	defer stop()
 	asleep := 0
 	for {

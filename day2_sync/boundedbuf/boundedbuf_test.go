@@ -546,7 +546,7 @@ func TestConcurrentProducersConsumers(t *testing.T) {
 			b.Close() // free them anyway, if Close wakes one at a time
 		}
 	}
-	coursetest.WithinStopping(t, func() { <-consumersDone }, "consumers never returned after Close")
+	coursetest.Within(t, func() { <-consumersDone }, "consumers never returned after Close")
 	count := make([]int, producers*perProducer)
 	for _, got := range received {
 		for _, v := range got {
@@ -567,7 +567,7 @@ func TestConcurrentProducersConsumers(t *testing.T) {
 func returnsAfterClose(done <-chan struct{}) bool {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline, stop := coursetest.StoppableAfter()
+	deadline, stop := coursetest.Guard()
 	defer stop()
 	asleep := 0
 	for {
@@ -598,7 +598,7 @@ func returnsAfterClose(done <-chan struct{}) bool {
 func returnsUnlessAllAsleep(done <-chan struct{}, test string) bool {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
-	deadline, stop := coursetest.StoppableAfter()
+	deadline, stop := coursetest.Guard()
 	defer stop()
 	asleep := 0
 	for {

@@ -223,10 +223,10 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	close(start)
-	coursetest.WithinStopping(t, wg.Wait, "%d goroutines calling Set, Clear, IsSet and Wait at once never finished", goroutines)
+	coursetest.Within(t, wg.Wait, "%d goroutines calling Set, Clear, IsSet and Wait at once never finished", goroutines)
 	e.Set()
 	var err error
-	coursetest.WithinStopping(t, func() { err = e.Wait(context.Background()) }, "Wait blocked right after Set")
+	coursetest.Within(t, func() { err = e.Wait(context.Background()) }, "Wait blocked right after Set")
 	assert.NoError(t, err, "Wait after Set")
 	assert.True(t, e.IsSet(), "IsSet after Set")
 }

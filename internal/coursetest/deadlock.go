@@ -110,21 +110,3 @@ func WaitUntil(t testing.TB, cond func() bool, format string, args ...any) {
 		}
 	}
 }
-
-// StoppableAfter is After with a stop function: the returned channel receives once CurrentPatience
-// has run out, which then counts as a guard that fired; call stop as soon as the guard is no longer
-// needed, so that a guard nobody needed never hurries the later ones.
-func StoppableAfter() (c <-chan time.Time, stop func()) {
-	ch := make(chan time.Time, 1)
-	tm := time.AfterFunc(CurrentPatience(), func() {
-		fired.Store(true)
-		ch <- time.Now()
-	})
-	return ch, func() { tm.Stop() }
-}
-
-// WithinStopping is Within with a guard that is stopped once fn returns (see StoppableAfter).
-func WithinStopping(t testing.TB, fn func(), format string, args ...any) bool {
-	t.Helper()
-	return WithinUnlessDeadlocked(t, func(Goroutine) bool { return false }, fn, format, args...)
-}

@@ -14,7 +14,7 @@ func CheckLeaksHint(t testing.TB, hint string) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() {
 		if err := goleak.Find(ignore); err != nil {
-			t.Errorf("%s\n(goroutines still running after the test:)\n%s", hint, summariseLeaks(err.Error()))
+			t.Errorf("%s\n(goroutines still running after the test:)\n%s", hint, summariseLeaks(goleakBlocks(err.Error())))
 		}
 	})
 }
