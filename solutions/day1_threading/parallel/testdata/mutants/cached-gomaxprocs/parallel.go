@@ -62,10 +62,13 @@ func Sum(lo, hi, workers int, part func(Range) int) int {
 // CountPrimes returns the number of primes p with lo <= p < hi, using every core: it splits the range
 // into runtime.GOMAXPROCS(0) chunks with Sum and counts each chunk with CountPrimesSequential.
 func CountPrimes(lo, hi int) int {
+	if procs == 0 {
+		procs = runtime.GOMAXPROCS(0) // read once, on the first call, and kept
+	}
 	return Sum(lo, hi, procs, func(r Range) int { return CountPrimesSequential(r.Lo, r.Hi) })
 }
 
-var procs = runtime.GOMAXPROCS(0)
+var procs int
 
 // CountPrimesSequential returns the number of primes p with lo <= p < hi, on the calling goroutine.
 // It is the baseline the benchmarks compare CountPrimes with.
