@@ -117,7 +117,9 @@ func TestLimit(t *testing.T) {
 					const n = 9
 					g := newGate()
 					res := make(chan error, 1)
-					go func() { res <- runners[name](t.Context(), limit, tasksOf(n, func(_ int, ctx context.Context) error { return g.task(ctx) })) }()
+					go func() {
+						res <- runners[name](t.Context(), limit, tasksOf(n, func(_ int, ctx context.Context) error { return g.task(ctx) }))
+					}()
 					synctest.Wait()
 					want := int64(limit)
 					if limit < 1 {

@@ -192,9 +192,9 @@ func start(command func() *exec.Cmd) (*proc, error) {
 	return &proc{cmd: cmd, stdin: stdin, enc: json.NewEncoder(stdin), dec: json.NewDecoder(bufio.NewReader(stdout))}, nil
 }
 
-//lint:ignore U1000 given: use it to run a task
-//
 // call sends one request and reads its response; an error means the process is gone.
+//
+//lint:ignore U1000 given: use it to run a task
 func (w *proc) call(req request) (response, error) {
 	var resp response
 	if err := w.enc.Encode(req); err != nil {
@@ -204,9 +204,9 @@ func (w *proc) call(req request) (response, error) {
 	return resp, err
 }
 
-//lint:ignore U1000 given: use it in Close and after a crash
-//
 // stop closes the process's stdin, so that ServeWorker returns, and waits for it to exit.
+//
+//lint:ignore U1000 given: use it in Close and after a crash
 func (w *proc) stop() error {
 	w.stdin.Close()
 	return w.cmd.Wait()

@@ -74,7 +74,9 @@ func newPool(t *testing.T, workers int) *Pool {
 	coursetest.WithinFor(t, procPatience, func() { p, err = New(workers, workerCommand) }, "New(%d) did not return", workers)
 	require.NoError(t, err, "New must start the worker processes")
 	require.NotNil(t, p)
-	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return: it must end the worker processes and wait for them") })
+	t.Cleanup(func() {
+		coursetest.WithinFor(t, procPatience, p.Close, "Close did not return: it must end the worker processes and wait for them")
+	})
 	return p
 }
 
