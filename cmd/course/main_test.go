@@ -407,7 +407,12 @@ func TestExportRealCourse(t *testing.T) {
 	assert.Positive(t, rep.MaxPoints)
 	require.NotEmpty(t, rep.Exercises)
 	for _, e := range rep.Exercises {
-		assert.Equal(t, "not-started", e.Status, "%s in a fresh student edition", e.ID)
+		if stubPanicsWithTODO(t, filepath.Join(dest, filepath.FromSlash(e.ID))) {
+			assert.Equal(t, "not-started", e.Status, "%s in a fresh student edition", e.ID)
+		} else {
+			// A fix-the-bug exercise (Day 6's pitfalls): its stub runs, wrongly, instead of panicking.
+			assert.Contains(t, []string{"fail", "timeout"}, e.Status, "%s, a buggy stub to fix, in a fresh student edition", e.ID)
+		}
 	}
 
 	// The README says nothing to students about solutions/ and links only to files that are there.
@@ -563,4 +568,23 @@ func TestVerboseShowsOnlyStartedExercises(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.NotContains(t, out, "=== day1_x/todo", "a not-started exercise's TODO panics are not shown with -v")
 	assert.NotContains(t, out, "panic: TODO")
+}
+
+// stubPanicsWithTODO reports whether any non-test Go file in dir panics with a TODO message, as the
+// stubs of exercises to write do (a fix-the-bug exercise's stub does not).
+func stubPanicsWithTODO(t *testing.T, dir string) bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		if strings.Contains(string(data), `panic("TODO:`) {
+			return true
+		}
+	}
+	return false
 }

@@ -77,6 +77,7 @@ func TestAtomicCounter(t *testing.T) {
 }
 
 func TestShardLayout(t *testing.T) {
+	NewShardedCounter(2) // the shards this test is about
 	size := unsafe.Sizeof(Shard{})
 	assert.True(t, size >= CacheLine && size%CacheLine == 0,
 		"a Shard is %d bytes; it must fill whole cache lines (a multiple of CacheLine = %d), or two shards' "+
