@@ -16,18 +16,11 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// gomaxprocs sets GOMAXPROCS for the rest of the test, whatever this machine has.
-func gomaxprocs(t *testing.T, n int) {
-	t.Helper()
-	old := runtime.GOMAXPROCS(n)
-	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
-}
-
 func TestWorkersFor(t *testing.T) {
 	// Several settings, changed while the program runs: a value read once and kept is caught.
 	for _, procs := range []int{3, 1, 5, 8} {
 		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
-			gomaxprocs(t, procs)
+			coursetest.Procs(t, procs)
 			assert.Equal(t, procs, WorkersFor(CPUBound),
 				"CPU-bound work wants one worker per P: runtime.GOMAXPROCS(0), read now (not runtime.NumCPU(), "+
 					"not a value kept from an earlier call)")
@@ -175,7 +168,7 @@ func TestIOBoundWorkFinishesInFakeTime(t *testing.T) {
 func TestCPUBoundUsesEveryP(t *testing.T) {
 	// Four Ps, even on a machine with fewer cores: the gate proves that four calls are under way at
 	// once, which is what lets CPU-bound work use four cores where there are four.
-	gomaxprocs(t, 4)
+	coursetest.Procs(t, 4)
 	coursetest.CheckLeaks(t)
 	coursetest.Bubble(t, "ParallelMap's calls were left blocked for good", func(t *testing.T) {
 		workers := WorkersFor(CPUBound)

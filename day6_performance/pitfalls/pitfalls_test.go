@@ -3,7 +3,6 @@ package pitfalls
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -19,13 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// gomaxprocs sets GOMAXPROCS for the rest of the test.
-func gomaxprocs(t *testing.T, n int) {
-	t.Helper()
-	old := runtime.GOMAXPROCS(n)
-	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
-}
 
 // firstMatchLeak is the hint for goroutines FirstMatch left behind.
 const firstMatchLeak = "FirstMatch left goroutines behind: after it returned, the checks still running " +
@@ -120,7 +112,7 @@ func TestProcessAll(t *testing.T) {
 	for _, procs := range []int{1, 2, 4} {
 		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
 			coursetest.CheckLeaksHint(t, "calls of fn were still running after ProcessAll returned")
-			gomaxprocs(t, procs)
+			coursetest.Procs(t, procs)
 			coursetest.Bubble(t, "ProcessAll never returned although every call of fn did", func(t *testing.T) {
 				const n = 8
 				release := make(chan struct{})
