@@ -216,6 +216,14 @@ func summaryOf(want []Result) Summary {
 	return s
 }
 
+// checkSummary fails t, in two short lines, if got is not want.
+func checkSummary(t testing.TB, want, got Summary, format string, args ...any) {
+	t.Helper()
+	if want != got {
+		t.Errorf("%s\nwant %+v\ngot  %+v", fmt.Sprintf(format, args...), want, got)
+	}
+}
+
 // paths returns the paths of rs.
 func paths(rs []Result) []string {
 	out := make([]string, len(rs))
