@@ -31,6 +31,9 @@ func WriteResult(w io.Writer, r Result, o Options) error {
 		fmt.Fprintf(&b, "%7d %7d %7d %s\n", r.Lines, r.Words, r.Size, r.Path)
 	}
 	for _, m := range r.Matches {
+		if o.Grep == "" {
+			break
+		}
 		fmt.Fprintf(&b, "%s:%d:%s\n", r.Path, m.Line, m.Text)
 	}
 	_, err := io.WriteString(w, b.String())
