@@ -19,9 +19,10 @@ import (
 // Summary of the results it emitted and an error only when root itself cannot be walked or opts is
 // invalid (then nothing is emitted), or when ctx ends the run.
 //
-// When ctx is done, Run stops promptly: once a worker sees ctx done it opens no more files, the
-// emitter emits nothing more, the walker stops, files being read are given up (process returns at
-// its next chunk), and Run returns ctx.Err() with the Summary of what was emitted before, once every
+// When ctx is done, Run stops promptly: no file is opened and no result emitted any more (check
+// ctx.Err() right before each open and each emit: a select whose ctx case was ready may still have
+// picked the other one), the walker stops, files being read are given up (process returns at its
+// next chunk), and Run returns ctx.Err() with the Summary of what was emitted before, once every
 // goroutine it started has returned.
 func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Summary, error) {
 	p, err := newProcessor(opts)
