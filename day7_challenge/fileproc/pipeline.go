@@ -21,12 +21,12 @@ func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Sum
 	// TODO: build the pipeline; the helpers below are a suggested shape, only Run is tested.
 	//  1. p, err := newProcessor(opts): it checks opts (return its error) and applies the defaults
 	//     (use p.opts.Workers and p.opts.MaxOpen from then on).
-	//  2. Start the walker on its own goroutine, sending jobs on an unbuffered channel that it closes
-	//     when the walk is over; keep its error.
+	//  2. Start the walker on its own goroutine, sending jobs on an unbuffered channel; when walk
+	//     returns, it closes jobs and then sends walk's error on a channel of its own.
 	//  3. Start exactly p.opts.Workers workers. A buffered channel of p.opts.MaxOpen tokens bounds the
 	//     files open at once. Close the results channel once every worker has returned.
-	//  4. On Run's goroutine, emit in walk order (emitInOrder), then wait for every goroutine you
-	//     started. Return the Summary, and ctx.Err() if ctx is done, else the walker's error.
+	//  4. On Run's goroutine, emit in walk order (emitInOrder), then receive the walker's error (so
+	//     the walker is done too). Return the Summary, and ctx.Err() if ctx is done, else that error.
 	panic("TODO: implement Run (day7_challenge/fileproc)")
 }
 

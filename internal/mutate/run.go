@@ -182,14 +182,33 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 		}
 		er.solFiles[n] = data
 	}
+	// The package is the solution's files and the exercise's given files (which have no solution);
+	// only the solution's files are mutated.
+	pkgFiles := map[string][]byte{}
+	for _, n := range e.Given {
+		if _, ok := er.solFiles[n]; ok {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(e.ID), n))
+		if err != nil {
+			return nil, fmt.Errorf("%s: given file: %w", e.ID, err)
+		}
+		pkgFiles[n] = data
+	}
+	for n, src := range er.solFiles {
+		pkgFiles[n] = src
+	}
 	pkgPath := path.Join(modPath, e.ID)
-	files, info, err := c.Check(pkgPath, er.solFiles)
+	files, info, err := c.Check(pkgPath, pkgFiles)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the reference solution does not type-check: %w", e.ID, err)
 	}
 	var all []Mutant
 	for _, f := range files {
 		name := filepath.Base(c.Fset.File(f.Pos()).Name())
+		if _, ok := er.solFiles[name]; !ok {
+			continue // a given file
+		}
 		for _, m := range Generate(c.Fset, f, er.solFiles[name], info) {
 			m.Diff = Diff("a/solutions/"+e.ID+"/"+name, "b/solutions/"+e.ID+"/"+name+" ("+m.ID+")", er.solFiles[name], m.Src)
 			all = append(all, m)
@@ -218,7 +237,7 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 			continue
 		}
 		pkg := map[string][]byte{}
-		for n, src := range er.solFiles {
+		for n, src := range pkgFiles {
 			pkg[n] = src
 		}
 		pkg[m.File] = m.Src

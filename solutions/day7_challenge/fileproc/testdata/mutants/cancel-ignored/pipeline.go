@@ -33,22 +33,22 @@ func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Sum
 	results := make(chan result)
 	slots := make(chan struct{}, p.opts.MaxOpen) // a token per open file
 
-	var wg sync.WaitGroup
-	var walkErr error
-	wg.Go(func() {
-		defer close(jobs)
-		walkErr = walk(ctx, root, jobs)
-	})
+	walked := make(chan error) // the walker's error, sent once it has closed jobs
+	go func() {
+		err := walk(ctx, root, jobs)
+		close(jobs)
+		walked <- err
+	}()
 	var workers sync.WaitGroup
 	for range p.opts.Workers {
 		workers.Go(func() { work(ctx, p, slots, jobs, results) })
 	}
-	wg.Go(func() {
+	go func() {
 		workers.Wait()
-		close(results)
-	})
+		close(results) // the last thing this goroutine does: the emitter's range ends after it
+	}()
 	sum := emitInOrder(ctx, results, emit)
-	wg.Wait()
+	walkErr := <-walked // the walker is done too
 	if err := ctx.Err(); err != nil {
 		return sum, err
 	}

@@ -33,26 +33,25 @@ func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Sum
 	results := make(chan result)
 	slots := make(chan struct{}, p.opts.MaxOpen) // a token per open file
 
-	var wg sync.WaitGroup
-	walkDone := make(chan error, 1)
+	walked := make(chan error) // the walker's error, sent once it has closed jobs
 	go func() {
-		defer close(jobs)
-		walkDone <- walk(ctx, root, jobs)
+		err := walk(ctx, root, jobs)
+		close(jobs)
+		walked <- err
 	}()
 	var workers sync.WaitGroup
 	for range p.opts.Workers {
 		workers.Go(func() { work(ctx, p, slots, jobs, results) })
 	}
-	wg.Go(func() {
+	go func() {
 		workers.Wait()
-		close(results)
-	})
+		close(results) // the last thing this goroutine does: the emitter's range ends after it
+	}()
 	sum := emitInOrder(ctx, results, emit)
-	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return sum, err
 	}
-	return sum, <-walkDone
+	return sum, <-walked
 }
 
 // walk sends a job for every entry of the tree at root, numbered in walk order, and closes nothing:
