@@ -86,6 +86,12 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	if m.Edition == StudentEdition {
 		return 0, fmt.Errorf("this is the student edition of the course: it has no solutions to verify (use `make grade`)")
 	}
+	if opts.Binaries == nil {
+		if opts.Binaries, err = NewBinaryCache(); err != nil {
+			return 0, err
+		}
+		defer opts.Binaries.Close()
+	}
 	cpus := vo.CPU
 	if len(cpus) == 0 {
 		cpus = []string{"1", "2", "4", "8"}
@@ -144,8 +150,8 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 		}
 	}
 
-	// Solutions: every test passes, at every GOMAXPROCS. The first run builds; the others reuse the
-	// build cache.
+	// Solutions: every test passes, at every GOMAXPROCS. The first run builds; the others run the
+	// same binaries (opts.Binaries).
 	withSolution := withoutProblems(exs, problems, "no reference solution")
 	sol := opts
 	if sol.Overlay, err = SolutionOverlay(opts.Root, withSolution); err != nil {
