@@ -405,7 +405,17 @@ func checkLayout(root string, e Exercise, note func(id, format string, args ...a
 		note(e.ID, "tests do not call goleak.VerifyTestMain")
 	}
 	solDir := SolutionDir(root, e.ID)
+	for _, f := range e.Given {
+		if !slices.Contains(stubFiles, f) {
+			note(e.ID, "given file %s (listed in %s) is not a file of the exercise", f, ManifestFile)
+		} else if fileExists(filepath.Join(solDir, f)) {
+			note(e.ID, "given file %s has a reference solution: a given file is complete, a stub file is not given", f)
+		}
+	}
 	for _, f := range stubFiles {
+		if slices.Contains(e.Given, f) {
+			continue // a capstone's given file: complete, no solution
+		}
 		if !fileExists(filepath.Join(solDir, f)) {
 			note(e.ID, "no reference solution for %s (expected %s)", f, filepath.Join("solutions", e.ID, f))
 		}
@@ -417,7 +427,7 @@ func checkLayout(root string, e Exercise, note func(id, format string, args ...a
 	for _, mdir := range ms {
 		files, _ := sourceFiles(mdir)
 		for _, f := range files {
-			if !slices.Contains(stubFiles, f) {
+			if !slices.Contains(stubFiles, f) || slices.Contains(e.Given, f) {
 				note(e.ID, "mutant %s has %s, which is not a file of the exercise", filepath.Base(mdir), f)
 			}
 		}
