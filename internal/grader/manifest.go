@@ -42,8 +42,8 @@ type Exercise struct {
 	// Imports are the import paths this exercise's code may use on top of the manifest's
 	// [allowed] imports (Day 4: "os", "os/exec", "syscall", ...).
 	Imports []string `toml:"imports"`
-	// Given lists the files of the exercise that are complete as they are, such as a capstone's
-	// parsing, formatting and per-item work around its stub files: they need no reference solution.
+	// Given names the files of a capstone that are complete, not stubs (parsing, formatting, I/O
+	// helpers): they have no reference solution, and no mutant replaces them.
 	Given []string `toml:"given"`
 
 	allowed []string // the resolved allowlist: [allowed] imports plus Imports; nil when unrestricted

@@ -108,6 +108,13 @@ func Run(ctx context.Context, exs []grader.Exercise, opts Options) (*Report, err
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	if opts.Grader.Binaries == nil {
+		// A survivor runs again at the next GOMAXPROCS value: with the binary it already has.
+		if opts.Grader.Binaries, err = grader.NewBinaryCache(); err != nil {
+			return nil, err
+		}
+		defer opts.Grader.Binaries.Close()
+	}
 
 	sol, err := grader.SolutionOverlay(root, exs)
 	if err != nil {
