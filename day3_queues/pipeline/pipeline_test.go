@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -40,12 +41,34 @@ func collect[T any](t *testing.T, what string, ch <-chan T) []T {
 	return all
 }
 
+// generateStuck records that a call of Generate did not return: later tests then fail at once
+// instead of waiting for it again.
+var generateStuck atomic.Bool
+
+// generate calls Generate, failing the test within seconds if Generate does not return: it must
+// start the goroutine that sends and return the channel at once, before anyone receives.
+func generate[T any](t *testing.T, ctx context.Context, values ...T) <-chan T {
+	t.Helper()
+	const why = "Generate did not return: it must start a goroutine (go func() { defer close(out); ... }()) " +
+		"that sends the values, and return out at once. Sent inline, the first send waits for a receiver, " +
+		"who cannot have the channel before Generate returns"
+	if generateStuck.Load() {
+		t.Fatalf("%s (seen in an earlier test)", why)
+	}
+	var ch <-chan T
+	returned := false
+	defer func() { generateStuck.Store(generateStuck.Load() || !returned) }() // Within's Fatalf ends the test
+	coursetest.Within(t, func() { ch = Generate(ctx, values...) }, "%s", why)
+	returned = true
+	return ch
+}
+
 func TestGenerate(t *testing.T) {
-	coursetest.CheckLeaks(t)
+	coursetest.CheckLeaksIfPassing(t) // a stuck Generate strands a goroutine
 	ctx := context.Background()
-	assert.Equal(t, upTo(5000), collect(t, "Generate", Generate(ctx, upTo(5000)...)), "Generate must yield its values in order")
-	assert.Empty(t, collect(t, "Generate with no values", Generate[int](ctx)), "Generate with no values yields nothing")
-	assert.Equal(t, []string{"a", "b"}, collect(t, "Generate", Generate(ctx, "a", "b")))
+	assert.Equal(t, upTo(5000), collect(t, "Generate", generate(t, ctx, upTo(5000)...)), "Generate must yield its values in order")
+	assert.Empty(t, collect(t, "Generate with no values", generate[int](t, ctx)), "Generate with no values yields nothing")
+	assert.Equal(t, []string{"a", "b"}, collect(t, "Generate", generate(t, ctx, "a", "b")))
 }
 
 func TestStagesKeepOrder(t *testing.T) {
@@ -54,11 +77,11 @@ func TestStagesKeepOrder(t *testing.T) {
 	even := func(x int) bool { return x%2 == 0 }
 	cases := []struct {
 		name  string
-		build func(ctx context.Context) <-chan string
+		build func(t *testing.T, ctx context.Context) <-chan string
 		want  func() []string
 	}{
-		{"Map", func(ctx context.Context) <-chan string {
-			return Map(ctx, Map(ctx, Generate(ctx, upTo(n)...), square), strconv.Itoa)
+		{"Map", func(t *testing.T, ctx context.Context) <-chan string {
+			return Map(ctx, Map(ctx, generate(t, ctx, upTo(n)...), square), strconv.Itoa)
 		}, func() []string {
 			var w []string
 			for i := range n {
@@ -66,8 +89,8 @@ func TestStagesKeepOrder(t *testing.T) {
 			}
 			return w
 		}},
-		{"Filter", func(ctx context.Context) <-chan string {
-			return Map(ctx, Filter(ctx, Generate(ctx, upTo(n)...), even), strconv.Itoa)
+		{"Filter", func(t *testing.T, ctx context.Context) <-chan string {
+			return Map(ctx, Filter(ctx, generate(t, ctx, upTo(n)...), even), strconv.Itoa)
 		}, func() []string {
 			var w []string
 			for i := 0; i < n; i += 2 {
@@ -75,8 +98,8 @@ func TestStagesKeepOrder(t *testing.T) {
 			}
 			return w
 		}},
-		{"Map, Filter, Filter, Map", func(ctx context.Context) <-chan string {
-			sq := Map(ctx, Generate(ctx, upTo(n)...), square)
+		{"Map, Filter, Filter, Map", func(t *testing.T, ctx context.Context) <-chan string {
+			sq := Map(ctx, generate(t, ctx, upTo(n)...), square)
 			odd := Filter(ctx, sq, func(x int) bool { return !even(x) })
 			big := Filter(ctx, odd, func(x int) bool { return x > 1000 })
 			return Map(ctx, big, func(x int) string { return fmt.Sprint("#", x) })
@@ -89,14 +112,14 @@ func TestStagesKeepOrder(t *testing.T) {
 			}
 			return w
 		}},
-		{"Filter that keeps nothing", func(ctx context.Context) <-chan string {
-			return Map(ctx, Filter(ctx, Generate(ctx, upTo(n)...), func(int) bool { return false }), strconv.Itoa)
+		{"Filter that keeps nothing", func(t *testing.T, ctx context.Context) <-chan string {
+			return Map(ctx, Filter(ctx, generate(t, ctx, upTo(n)...), func(int) bool { return false }), strconv.Itoa)
 		}, func() []string { return nil }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			coursetest.CheckLeaks(t)
-			got := collect(t, tc.name, tc.build(context.Background()))
+			coursetest.CheckLeaksIfPassing(t) // a stuck Generate strands a goroutine
+			got := collect(t, tc.name, tc.build(t, context.Background()))
 			want := tc.want()
 			require.Equal(t, len(want), len(got), "number of values out of the pipeline")
 			for i := range want {
@@ -122,9 +145,9 @@ func TestBatch(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%d items in batches of %d", tc.items, tc.n), func(t *testing.T) {
-			coursetest.CheckLeaks(t)
+			coursetest.CheckLeaksIfPassing(t) // a stuck Generate strands a goroutine
 			ctx := context.Background()
-			got := collect(t, "Batch", Batch(ctx, Generate(ctx, upTo(tc.items)...), tc.n))
+			got := collect(t, "Batch", Batch(ctx, generate(t, ctx, upTo(tc.items)...), tc.n))
 			require.Equal(t, tc.want, got, "batches (compared after all were received: each batch must be a "+
 				"new slice, not one buffer reused; the last, shorter batch must be sent; no empty batch)")
 
@@ -142,7 +165,7 @@ func TestBatch(t *testing.T) {
 
 	t.Run("many batches", func(t *testing.T) {
 		ctx := context.Background()
-		got := collect(t, "Batch", Batch(ctx, Generate(ctx, upTo(10001)...), 10))
+		got := collect(t, "Batch", Batch(ctx, generate(t, ctx, upTo(10001)...), 10))
 		require.Equal(t, 1001, len(got), "number of batches")
 		for i, b := range got[:1000] {
 			require.Equal(t, 10*i, b[0], "first value of batch %d", i)

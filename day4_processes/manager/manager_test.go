@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -282,4 +283,70 @@ func TestCloseStopsEverything(t *testing.T) {
 	s2, err := Start(path)
 	require.NoError(t, err, "Start on the path of a closed server")
 	assert.NoError(t, s2.Close())
+}
+
+// TestCloseWaitsForEveryGoroutine closes servers at once after Start, and after a client came and
+// went, on one P (so that nothing the server left runnable gets to run before the check): when
+// Close returns, no goroutine may still be running the server's code, not even one that has not
+// started yet. A WaitGroup's Add belongs before the go statement, in the goroutine that starts it.
+func TestCloseWaitsForEveryGoroutine(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Procs(t, 1)
+	buf := make([]byte, 1<<20) // allocated now: the check right after Close must not give way to a GC
+	for round := range 24 {
+		path := socketPath(t)
+		runtime.GC() // nor may a collection start during the round and let other goroutines run
+		s, err := Start(path)
+		require.NoError(t, err, "Start(%q)", path)
+		if round%6 == 5 {
+			c, err := Dial(path)
+			require.NoError(t, err, "Dial(%q)", path)
+			_, err = c.Increment("x", 1)
+			require.NoError(t, err, "Increment")
+			require.NoError(t, c.Close())
+		}
+		var left []coursetest.Goroutine
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			err = s.Close()
+			left = serverGoroutines(buf[:runtime.Stack(buf, true)]) // at once, before anything else runs
+		}()
+		timeout, stop := coursetest.Guard()
+		select {
+		case <-closed:
+		case <-timeout:
+			t.Fatalf("Server.Close did not return")
+		}
+		stop()
+		require.NoError(t, err, "Close")
+		if len(left) > 0 {
+			t.Fatalf("%d goroutine(s) running the server's code were still there when Close returned (%s, on a server "+
+				"closed %s): Close must wait for the accept loop and every connection's goroutine. Call wg.Add (or "+
+				"wg.Go) before the goroutine starts, not inside it, so that Wait cannot miss it", len(left),
+				left[0].State, map[bool]string{false: "right after Start", true: "after a client had gone"}[round%6 == 5])
+		}
+	}
+}
+
+// serverGoroutines returns the goroutines whose stack runs code of this exercise's own files (not
+// its tests) in dump, a stack dump written by runtime.Stack.
+func serverGoroutines(dump []byte) []coursetest.Goroutine {
+	var mine []coursetest.Goroutine
+	for block := range strings.SplitSeq(string(dump), "\n\n") {
+		header, stack, _ := strings.Cut(block, "\n")
+		_, state, _ := strings.Cut(header, "[")
+		state, _, _ = strings.Cut(state, "]")
+		g := coursetest.Goroutine{State: state, Stack: stack}
+		for i, line := range strings.Split(stack, "\n") {
+			if strings.HasPrefix(line, "created by") {
+				break // the frames below are where the goroutine was started, not what it runs
+			}
+			if i%2 == 1 && strings.Contains(line, "/day4_processes/manager/") && !strings.Contains(line, "_test.go:") {
+				mine = append(mine, g)
+				break
+			}
+		}
+	}
+	return mine
 }

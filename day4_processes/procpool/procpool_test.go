@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -183,7 +184,16 @@ func (h *harness) start(n int) *Pool {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
-		<-closed
+		// A pool whose reader is stuck (blocked delivering to a Submit that gave up) never lets Close
+		// return, even once its workers are dead: report it rather than hang the test binary.
+		late := time.NewTimer(coursetest.Hurried)
+		defer late.Stop()
+		select {
+		case <-closed:
+		case <-late.C:
+			t.Errorf("Close still did not return %v after its workers were killed: a goroutine of the pool is "+
+				"stuck (a reader blocked sending an answer to a Submit that already gave up?)", coursetest.Hurried)
+		}
 	})
 	return p
 }
@@ -494,4 +504,173 @@ func echo(t *testing.T, p *Pool, text string) string {
 	a := await(t, submitAsync(context.Background(), p, "echo:"+text), "Submit(\"echo:%s\") did not return", text)
 	require.NoError(t, a.err, "Submit(\"echo:%s\")", text)
 	return a.out
+}
+
+// TestCancelsRaceAnswers runs tasks from several goroutines on one worker, half of them with a
+// context that is already cancelled, so that Submits give up while the reader delivers other answers
+// to the same worker's tasks: every task gets its own answer or ctx.Err(), the race detector sees
+// Submit and the reader touch the tasks in flight at once, and the pool must still answer afterwards
+// (a reader blocked on a Submit that gave up answers nothing more).
+func TestCancelsRaceAnswers(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Procs(t, 4)
+	h := newHarness(t)
+	p := h.start(1)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	const goroutines, rounds = 8, 40
+	problems := make(chan string, goroutines*rounds*2)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range rounds {
+				want := fmt.Sprintf("%d-%d", g, i)
+				out, err := p.Submit(cancelled, "echo:late-"+want)
+				if err != nil && !errors.Is(err, context.Canceled) || err == nil && out != "late-"+want {
+					problems <- fmt.Sprintf("Submit(cancelled ctx, \"echo:late-%s\") returned (%q, %v): want ctx.Err() "+
+						"or its own answer", want, out, err)
+				}
+				out, err = p.Submit(context.Background(), "echo:"+want)
+				if err != nil || out != want {
+					problems <- fmt.Sprintf("Submit(\"echo:%s\") returned (%q, %v) while other Submits gave up: "+
+						"a late answer must be dropped, never given to another task", want, out, err)
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	select {
+	case <-done:
+	case <-timeout:
+		t.Fatalf("%d goroutines submitting %d tasks each (half of them with a cancelled ctx) on one worker did not "+
+			"finish: is the reader stuck sending an answer to a Submit that gave up? Give each task's channel a "+
+			"buffer of 1 so that the reader never waits", goroutines, 2*rounds)
+	}
+	close(problems)
+	n := 0
+	for msg := range problems {
+		if n++; n <= 3 {
+			t.Error(msg)
+		}
+	}
+	if n > 3 {
+		t.Errorf("... and %d more wrong answers", n-3)
+	}
+	assert.Equal(t, "after", echo(t, p, "after"), "the pool must still answer after Submits gave up")
+}
+
+// TestCloseRacesSubmit closes the pool while several goroutines keep submitting: each task gets its
+// own answer or ErrClosed, Close returns, and every Submit after it returns ErrClosed.
+func TestCloseRacesSubmit(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Procs(t, 4)
+	h := newHarness(t)
+	p := h.start(2)
+	const goroutines, limit = 6, 5000
+	problems := make(chan string, goroutines)
+	started := make(chan struct{}, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range limit {
+				want := fmt.Sprintf("%d-%d", g, i)
+				out, err := p.Submit(context.Background(), "echo:"+want)
+				if i == 3 {
+					started <- struct{}{}
+				}
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil || out != want {
+					problems <- fmt.Sprintf("Submit(\"echo:%s\") returned (%q, %v) while Close ran: want its own "+
+						"answer or ErrClosed", want, out, err)
+					return
+				}
+			}
+			problems <- fmt.Sprintf("%d Submits in a row succeeded after Close was called: Submit must return "+
+				"ErrClosed once Close has been called", limit)
+		})
+	}
+	for range goroutines {
+		select {
+		case <-started:
+		case <-coursetest.After():
+			t.Fatalf("Submit did not return on a new pool")
+		}
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	select {
+	case err := <-closed:
+		assert.NoError(t, err, "Close")
+	case <-timeout:
+		t.Fatalf("Close did not return while other goroutines were submitting tasks")
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-timeout:
+		t.Fatalf("Submits racing Close did not all return after Close returned: tasks in flight must fail with ErrClosed")
+	}
+	close(problems)
+	for msg := range problems {
+		t.Error(msg)
+	}
+	_, err := p.Submit(context.Background(), "echo:late")
+	assert.ErrorIs(t, err, ErrClosed, "Submit after Close must return ErrClosed")
+}
+
+// TestCancelWhileAnswersArrive submits a burst of tasks sharing one context and cancels it as soon
+// as the first answer is back, while the reader is still delivering the others: a Submit may then
+// give up just as the reader has picked up its answer, and the reader must not wait for it.
+func TestCancelWhileAnswersArrive(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	coursetest.Procs(t, 4)
+	h := newHarness(t)
+	p := h.start(1)
+	const rounds, burst = 100, 20
+	for r := range rounds {
+		ctx, cancel := context.WithCancel(context.Background())
+		type tagged struct {
+			i int
+			answer
+		}
+		results := make(chan tagged, burst)
+		for i := range burst {
+			go func() {
+				out, err := p.Submit(ctx, fmt.Sprintf("echo:%d-%d", r, i))
+				results <- tagged{i, answer{out, err}}
+			}()
+		}
+		timeout, stop := coursetest.Guard()
+		for n := range burst {
+			var got tagged
+			select {
+			case got = <-results:
+			case <-timeout:
+				cancel()
+				stop()
+				t.Fatalf("round %d of %d: %d of %d Submits returned: the pool stopped answering after Submits gave up "+
+					"while their answers arrived. Is the reader stuck sending an answer nobody waits for? Give each "+
+					"task's channel a buffer of 1", r+1, rounds, n, burst)
+			}
+			if n == 0 {
+				cancel() // while the reader delivers the rest of the burst
+			}
+			want := fmt.Sprintf("%d-%d", r, got.i)
+			if got.err == nil && got.out != want || got.err != nil && !errors.Is(got.err, context.Canceled) {
+				t.Fatalf("round %d: Submit(\"echo:%s\") returned (%q, %v): want its own answer or ctx.Err()",
+					r+1, want, got.out, got.err)
+			}
+		}
+		stop()
+		cancel()
+	}
+	assert.Equal(t, "after", echo(t, p, "after"), "the pool must still answer after Submits gave up")
 }

@@ -297,3 +297,50 @@ func TestBadFiles(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestGoroutinesSharingOneCountersAddExactly has many goroutines add through one Counters, released
+// together by a gate. They all use one open file, and a file lock is held per open file, not per
+// goroutine: the lock lets them all in at once, so only the Counters' own mutex keeps their
+// read-modify-writes apart. The race detector cannot see into the mapping: the exact count must.
+// Two Adds lose an update only when they run at the same instant on two cores, which a busy machine
+// seldom allows, so the goroutines keep adding for sharedBusy.
+func TestGoroutinesSharingOneCountersAddExactly(t *testing.T) {
+	coursetest.Procs(t, 8) // on any machine, let goroutines run in parallel
+	coursetest.CheckLeaks(t)
+	c, err := Create(filepath.Join(t.TempDir(), "counters"), 1)
+	require.NoError(t, err)
+	defer c.Close()
+	const goroutines, each = 16, 2000
+	var added [goroutines]int64
+	var ready, wg sync.WaitGroup
+	ready.Add(goroutines)
+	gate := make(chan struct{})
+	for g := range goroutines {
+		wg.Go(func() {
+			ready.Done()
+			<-gate
+			began := time.Now()
+			for added[g] < each || time.Since(began) < sharedBusy {
+				for range addBatch {
+					c.Add(0, 1)
+				}
+				added[g] += addBatch
+			}
+		})
+	}
+	ready.Wait()
+	close(gate)
+	coursetest.Within(t, wg.Wait, "%d goroutines adding %d times each did not finish", goroutines, each)
+	want := int64(0)
+	for _, n := range added {
+		want += n
+	}
+	got := c.Load(0)
+	assert.Equal(t, want, got, "%d goroutines sharing one Counters added 1 %d times in all, but the counter is %d (%d "+
+		"lost): their Adds overlapped. A file lock belongs to the open file, which these goroutines share, so it "+
+		"lets them all in at once: hold the Counters' sync.Mutex around the read-modify-write too",
+		goroutines, want, got, want-got)
+}
+
+// sharedBusy is how long TestGoroutinesSharingOneCountersAddExactly keeps adding.
+const sharedBusy = time.Second

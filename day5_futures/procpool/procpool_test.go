@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -268,4 +269,72 @@ func TestCloseRightAfterNew(t *testing.T) {
 // pidAlive reports whether a process with this pid exists (a zombie counts: it was never waited for).
 func pidAlive(pid int) bool {
 	return syscall.Kill(pid, 0) == nil
+}
+
+// TestCloseWakesWaitingSubmits closes a pool while many Submits wait for its only worker, busy with
+// a slow task: each of them must return at once, with ErrClosed or with a future the pool still
+// completes, never stay blocked on a pool that will take no more jobs.
+func TestCloseWakesWaitingSubmits(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(1, workerCommand) }, "New(1) did not return")
+	require.NoError(t, err)
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			coursetest.WithinFor(t, procPatience, p.Close, "Close did not return")
+		}
+	})
+	var busy *Future
+	coursetest.WithinFor(t, procPatience, func() { busy, err = p.Submit(context.Background(), "sleep", 100) },
+		"Submit to an idle worker blocked")
+	require.NoError(t, err)
+
+	const waiting = 12
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type outcome struct {
+		f   *Future
+		err error
+	}
+	outcomes := make(chan outcome, waiting)
+	for i := range waiting {
+		go func() {
+			f, err := p.Submit(ctx, "square", i)
+			outcomes <- outcome{f, err}
+		}()
+	}
+	// Close while they wait: each is parked inside Submit (or has already returned).
+	coursetest.Eventually(t, func() bool {
+		parked := 0
+		for _, g := range coursetest.Goroutines() {
+			if strings.Contains(g.Stack, ".(*Pool).Submit(") && g.State != "running" && g.State != "runnable" {
+				parked++
+			}
+		}
+		return parked+len(outcomes) == waiting
+	}, "%d goroutines calling Submit while the only worker is busy did not all wait in Submit", waiting)
+	coursetest.WithinFor(t, procPatience, p.Close, "Close did not return while Submits waited for a worker")
+	closed = true
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	for n := range waiting {
+		select {
+		case o := <-outcomes:
+			if o.err != nil {
+				assert.ErrorIs(t, o.err, ErrClosed, "a Submit waiting for a worker when Close was called")
+				continue
+			}
+			// A slot may take the job as Close begins: then the pool must still run it.
+			_, err := o.f.Result(ctx)
+			assert.NoError(t, err, "a job accepted while Close began must still run")
+		case <-timeout:
+			cancel()
+			t.Fatalf("%d of %d Submits that waited for a worker when Close was called are still blocked after Close "+
+				"returned: a waiting Submit must also select on the pool's quit channel and return ErrClosed", waiting-n, waiting)
+		}
+	}
+	_, err = busy.Result(ctx)
+	assert.NoError(t, err, "the task running when Close was called must finish")
 }
