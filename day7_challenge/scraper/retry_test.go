@@ -211,3 +211,36 @@ func TestRetryStopsAtCancel(t *testing.T) {
 		assert.Equal(t, 1, s.count("/hang"), "no request after the cancel: the request must use ctx (through its timeout context)")
 	})
 }
+
+func TestRetryReleasesHostDuringBackoff(t *testing.T) {
+	bubble(t, retryHint, func(t *testing.T) {
+		s := newSite("a.example", map[string]*page{"/down": {statuses: []int{500, 200}}, "/ok": {}})
+		cfg := testConfig(newTransport(s))
+		cfg.PerHost = 1
+		cfg.Backoff = time.Hour
+		sess, err := newSession(cfg, []string{s.url("/")})
+		require.NoError(t, err)
+		t0 := time.Now()
+		down := make(chan error, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					down <- fmt.Errorf("fetchWithRetry panicked: %v", r)
+				}
+			}()
+			_, err := sess.fetchWithRetry(context.Background(), s.url("/down"))
+			down <- err
+		}()
+		r := fetch(t, context.Background(), cfg, s, "/ok") // another session: must not wait at all
+		require.NoError(t, r.err)
+		ok := make(chan error, 1)
+		go func() {
+			_, err := sess.fetchWithRetry(context.Background(), s.url("/ok"))
+			ok <- err
+		}()
+		require.NoError(t, <-ok)
+		assert.Less(t, time.Since(t0), time.Hour, "PerHost = 1 and /down is waiting an hour before its retry: /ok must "+
+			"not wait for it. Release the host after each attempt, not after the backoff")
+		require.NoError(t, <-down)
+	})
+}

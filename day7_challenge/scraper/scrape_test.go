@@ -48,6 +48,7 @@ func TestCrawlVisitsEveryPageOnce(t *testing.T) {
 		cfg := testConfig(newTransport(s))
 		cfg.Concurrency = 1 // one at a time: the depths are then those of a breadth-first walk
 		cfg.PerHost = 1
+		cfg.MaxDepth = 4
 		run := startCrawl(t, context.Background(), cfg, []string{"http://a.example"})
 		run.wait(t, "a 8-page site with cycles")
 		require.NoError(t, run.err)
