@@ -54,14 +54,17 @@ func pagePath(i int) string {
 }
 
 // Links returns the hrefs of page i: its children in the tree, its parent, the next page, and
-// (Real) a private page and a broken link now and then.
+// (Real) a link with a fragment, and now and then a private page and a broken link.
 func (s *Site) Links(i int) []string {
 	var links []string
 	for c := i*s.opts.Fanout + 1; c <= i*s.opts.Fanout+s.opts.Fanout && c < s.opts.Pages; c++ {
 		links = append(links, pagePath(c))
 	}
 	if i > 0 {
-		links = append(links, pagePath((i-1)/s.opts.Fanout), "/#top")
+		links = append(links, pagePath((i-1)/s.opts.Fanout))
+		if s.opts.Real {
+			links = append(links, "/#top")
+		}
 	}
 	if i+1 < s.opts.Pages {
 		links = append(links, pagePath(i+1))
