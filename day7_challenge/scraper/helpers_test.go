@@ -30,6 +30,9 @@ type page struct {
 	latency  time.Duration // how long each answer takes (fake time under synctest)
 	hold     chan struct{} // if set, each request waits until it is closed (or the request is cancelled)
 	hang     int           // how many requests wait until they are cancelled before the page answers
+	// teardown is how long a cancelled request takes to give up (fake time): the in-memory
+	// transport returns only then, as a real one would with a server slow to let go.
+	teardown time.Duration
 }
 
 // hit is one request the site saw.
@@ -159,6 +162,9 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			s.hits[idx].canceled = time.Now()
 			s.mu.Unlock()
+			if p.teardown > 0 {
+				time.Sleep(p.teardown)
+			}
 			return false
 		}
 		return true
@@ -302,12 +308,19 @@ type crawlRun struct {
 	err      error
 	at       time.Time // when Crawl returned
 	panicked bool
-	c        *collector
+	atReturn func() // called on Crawl's goroutine the moment Crawl returns
+	// unstarted describes a goroutine that Crawl started but that had not begun to run when Crawl
+	// returned ("" if none): Crawl did not wait for it.
+	unstarted string
+	c         *collector
 }
 
 // startCrawl starts Crawl inside the current bubble.
-func startCrawl(t *testing.T, ctx context.Context, cfg Config, starts []string) *crawlRun {
+func startCrawl(t *testing.T, ctx context.Context, cfg Config, starts []string, atReturn ...func()) *crawlRun {
 	run := &crawlRun{done: make(chan struct{}), c: &collector{t: t}}
+	if len(atReturn) > 0 {
+		run.atReturn = atReturn[0]
+	}
 	go func() {
 		defer close(run.done)
 		defer func() {
@@ -318,6 +331,10 @@ func startCrawl(t *testing.T, ctx context.Context, cfg Config, starts []string) 
 		}()
 		run.err = Crawl(ctx, cfg, starts, run.c.emit)
 		run.at = time.Now()
+		run.unstarted = unstartedGoroutines()
+		if run.atReturn != nil {
+			run.atReturn()
+		}
 		run.c.mu.Lock()
 		run.c.after = true
 		run.c.mu.Unlock()
@@ -342,6 +359,7 @@ func (r *crawlRun) wait(t *testing.T, what string) {
 	if r.panicked {
 		t.Fatalf("%s: %v", what, r.err)
 	}
+	r.checkStarted(t)
 	r.checkNoneLeft(t)
 	if r.c.overlap.Load() {
 		t.Errorf("%s: emit was called by two goroutines at once: call it from one goroutine only (the frontier's owner)", what)
@@ -396,6 +414,43 @@ func stacks() []goroutine {
 		gs = append(gs, goroutine{state, bubble, stack})
 	}
 	return gs
+}
+
+// checkStarted fails the test if Crawl returned before a goroutine it started had even begun.
+func (r *crawlRun) checkStarted(t *testing.T) {
+	t.Helper()
+	if r.unstarted != "" {
+		t.Fatalf("Crawl returned before a goroutine it started had even begun to run, so nothing waited for it: "+
+			"call wg.Add before the go statement (or use wg.Go), never inside the goroutine.\n%s", r.unstarted)
+	}
+}
+
+// unstartedGoroutines describes the goroutines of the caller's bubble that the package's code
+// created and that have not begun to run: a goroutine that never ran has no "+0x" offset on its
+// first frame.
+func unstartedGoroutines() string {
+	dump := stacks()
+	mine := ""
+	for _, g := range dump {
+		if g.state == "running" && strings.Contains(g.stack, "scraper.unstartedGoroutines") {
+			mine = g.bubble
+		}
+	}
+	for _, g := range dump {
+		if g.bubble != mine || mine == "" {
+			continue
+		}
+		lines := strings.Split(g.stack, "\n")
+		if len(lines) < 2 || strings.Contains(lines[1], "+0x") {
+			continue
+		}
+		for i, l := range lines {
+			if strings.HasPrefix(l, "created by ") && i+1 < len(lines) && packageFrame(lines[i+1]) != "" {
+				return firstLines(g.stack, 6)
+			}
+		}
+	}
+	return ""
 }
 
 // packageFrame returns the first line of stack that runs the package's own (non-test) code, or "".

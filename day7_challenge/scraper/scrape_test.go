@@ -13,6 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -244,14 +245,20 @@ func TestCrawlStopsPromptlyOnCancel(t *testing.T) {
 			func(c *Config) { c.Backoff = time.Hour }, time.Second},
 		{"during the host delay", starPages(6, func(int) *page { return &page{} }),
 			func(c *Config) { c.Delay = time.Hour }, time.Hour + time.Second},
-		{"with results waiting to be delivered", starPages(12, func(int) *page { return &page{latency: time.Second} }),
+		// Pages of 1s, 6 at a time: at 2s, the second six answer at the moment of the cancel.
+		{"with results waiting to be delivered", starPages(18, func(int) *page { return &page{latency: time.Second} }),
 			func(c *Config) { c.Concurrency, c.PerHost = 6, 6 }, 2 * time.Second},
 		{"with idle workers", starPages(2, func(int) *page { return &page{latency: time.Hour} }),
 			func(c *Config) { c.Concurrency = 8 }, time.Second},
-		{"before the start", starPages(2, func(int) *page { return &page{} }), nil, 0},
+		{"before the start", starPages(2, func(int) *page { return &page{} }), func(c *Config) { c.Concurrency = 50 }, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.when == 0 {
+				// One P: the workers Crawl starts cannot run before Crawl blocks or returns, so a
+				// Crawl that returns without waiting for them is seen on every run.
+				coursetest.Procs(t, 1)
+			}
 			bubble(t, "Crawl did not return after its context was cancelled: watch ctx.Done() in the owner's select, and in every worker's send", func(t *testing.T) {
 				s := newSite("a.example", c.pages)
 				cfg := testConfig(newTransport(s))
@@ -273,11 +280,12 @@ func TestCrawlStopsPromptlyOnCancel(t *testing.T) {
 					t.Fatalf("Crawl was cancelled %s and is still running although everything is idle: it must return "+
 						"ctx.Err() at once, and its workers must stop waiting (requests, backoffs, the host limiter all watch ctx)", c.name)
 				}
+				run.checkStarted(t)
 				assert.ErrorIs(t, run.err, context.Canceled, "a cancelled Crawl returns ctx.Err()")
 				assert.Equal(t, cancelledAt, run.at, "Crawl must return at the moment of the cancel (fake clock), not after a wait")
 				for _, h := range s.seen() {
-					if c.when > 0 && !h.at.Before(cancelledAt) {
-						t.Errorf("the site got a request for %s at %v, at or after the cancel at %v: no request may start "+
+					if c.when > 0 && h.at.After(cancelledAt) {
+						t.Errorf("the site got a request for %s at %v, after the cancel at %v: no request may start "+
 							"after the cancel (pass the crawl's ctx to s.visit)", h.path, h.at.Sub(t0), c.when)
 					}
 					if c.name == "during requests" && h.path != "/" && h.canceled.IsZero() {
@@ -295,3 +303,25 @@ func TestCrawlStopsPromptlyOnCancel(t *testing.T) {
 
 // highWater is coursetest.HighWater under a shorter name, shared by several sites.
 type highWater = hwAlias
+
+func TestCrawlWaitsForItsWorkers(t *testing.T) {
+	bubble(t, "Crawl did not return after its context was cancelled", func(t *testing.T) {
+		const teardown = time.Second
+		s := newSite("a.example", starPages(3, func(int) *page { return &page{hang: 1, teardown: teardown} }))
+		cfg := testConfig(newTransport(s))
+		ctx, cancel := context.WithCancel(context.Background())
+		var inflight int64 = -1
+		run := startCrawl(t, ctx, cfg, []string{s.url("/")}, func() { inflight = s.inflight.Current() })
+		synctest.Wait()
+		require.Equal(t, int64(3), s.inflight.Current(), "3 pages hang on the site")
+		cancel()
+		cancelledAt := time.Now()
+		<-run.done
+		assert.Zero(t, inflight, "Crawl returned while %d of its requests were still in flight (the site takes %v to let a "+
+			"cancelled request go): Crawl must wait for every worker to return (sync.WaitGroup: Add before go, Wait before "+
+			"returning) so that nothing it started outlives it", inflight, teardown)
+		assert.Equal(t, teardown, run.at.Sub(cancelledAt), "Crawl returns once its last request has given up, not later")
+		assert.ErrorIs(t, run.err, context.Canceled)
+		run.checkNoneLeft(t)
+	})
+}

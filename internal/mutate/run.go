@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -182,14 +183,36 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 		}
 		er.solFiles[n] = data
 	}
+	// A multi-file exercise (a Day 7 capstone) mirrors only its stub files under solutions/: its given
+	// files come from the exercise directory, for type-checking only; mutants come from the solution.
+	given := map[string][]byte{}
+	if ents, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(e.ID))); err == nil {
+		for _, ent := range ents {
+			n := ent.Name()
+			if _, ok := er.solFiles[n]; ok || ent.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+				continue
+			}
+			if data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(e.ID), n)); err == nil {
+				given[n] = data
+			}
+		}
+	}
+	withGiven := func(files map[string][]byte) map[string][]byte {
+		m := maps.Clone(given)
+		maps.Copy(m, files)
+		return m
+	}
 	pkgPath := path.Join(modPath, e.ID)
-	files, info, err := c.Check(pkgPath, er.solFiles)
+	files, info, err := c.Check(pkgPath, withGiven(er.solFiles))
 	if err != nil {
 		return nil, fmt.Errorf("%s: the reference solution does not type-check: %w", e.ID, err)
 	}
 	var all []Mutant
 	for _, f := range files {
 		name := filepath.Base(c.Fset.File(f.Pos()).Name())
+		if _, ok := er.solFiles[name]; !ok {
+			continue // a given file
+		}
 		for _, m := range Generate(c.Fset, f, er.solFiles[name], info) {
 			m.Diff = Diff("a/solutions/"+e.ID+"/"+name, "b/solutions/"+e.ID+"/"+name+" ("+m.ID+")", er.solFiles[name], m.Src)
 			all = append(all, m)
@@ -222,7 +245,7 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 			pkg[n] = src
 		}
 		pkg[m.File] = m.Src
-		if _, _, err := c.Check(pkgPath, pkg); err != nil {
+		if _, _, err := c.Check(pkgPath, withGiven(pkg)); err != nil {
 			r.Status, r.Reason = NoCompile, err.Error()
 		}
 		er.Mutants = append(er.Mutants, r)
