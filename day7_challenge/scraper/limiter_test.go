@@ -5,6 +5,8 @@ package scraper
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -188,5 +190,40 @@ func TestLimiterAcquireHonoursCancel(t *testing.T) {
 		r2, err := l.Acquire(context.Background(), "b.example")
 		require.NoError(t, err)
 		r2()
+	})
+}
+
+func TestLimiterDelayCountsFromStarts(t *testing.T) {
+	bubble(t, "HostLimiter.Acquire calls stayed blocked although a slot was free and the delay had passed", func(t *testing.T) {
+		const delay, busy = 100 * time.Millisecond, time.Second
+		l := NewHostLimiter(2, delay)
+		start := time.Now()
+		var chs []<-chan grant
+		for range 4 {
+			chs = append(chs, acquireAsync(l, context.Background(), "a.example"))
+		}
+		// Each request keeps its slot for a second of fake time.
+		var mu sync.Mutex
+		var ats []time.Duration
+		var wg sync.WaitGroup
+		for _, ch := range chs {
+			wg.Go(func() {
+				g := <-ch
+				if g.err != nil {
+					t.Errorf("Acquire: %v", g.err)
+					return
+				}
+				mu.Lock()
+				ats = append(ats, g.at.Sub(start))
+				mu.Unlock()
+				time.Sleep(busy)
+				g.release()
+			})
+		}
+		wg.Wait()
+		slices.Sort(ats)
+		assert.Equal(t, []time.Duration{0, delay, busy, busy + delay}, ats,
+			"limit 2, delay %v, each request busy for %v: starts at 0 and %v, then each later one as soon as a slot is "+
+				"free and %v has passed since the previous start (the delay runs from starts, not from releases)", delay, busy, delay, delay)
 	})
 }
