@@ -36,7 +36,7 @@ func (s *session) fetchWithRetry(ctx context.Context, rawURL string) (Page, erro
 		if s.cfg.MaxBackoff > 0 && d > s.cfg.MaxBackoff {
 			d = s.cfg.MaxBackoff
 		}
-		_ = d
+		_ = time.Duration(d) // computed, never waited for
 		wait *= 2
 	}
 }
