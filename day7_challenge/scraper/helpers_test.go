@@ -325,6 +325,7 @@ func startCrawl(t *testing.T, ctx context.Context, cfg Config, starts []string, 
 		defer close(run.done)
 		defer func() {
 			if r := recover(); r != nil {
+				reportPanic(r)
 				run.err = fmt.Errorf("Crawl panicked: %v", r)
 				run.panicked = true
 			}
@@ -482,6 +483,7 @@ func bubble(t *testing.T, hint string, f func(t *testing.T)) {
 	coursetest.Bubble(t, hint, func(t *testing.T) {
 		defer func() {
 			if r := recover(); r != nil {
+				reportPanic(r)
 				t.Fatalf("%v\n(%s)", r, hint)
 			}
 		}()
@@ -492,3 +494,10 @@ func bubble(t *testing.T, hint string, f func(t *testing.T)) {
 func slicesSort(d []time.Duration) { slices.Sort(d) }
 
 type hwAlias = coursetest.HighWater
+
+// reportPanic prints a recovered panic the way the runtime would, on a line of its own, so that the
+// grader sees an untouched stub's "panic: TODO" in the test's output (and calls it not started)
+// although the test recovered it to fail alone instead of ending the test binary.
+func reportPanic(r any) {
+	fmt.Printf("panic: %v [recovered]\n", r)
+}

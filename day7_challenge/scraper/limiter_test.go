@@ -28,6 +28,7 @@ func acquireAsync(l *HostLimiter, ctx context.Context, host string) <-chan grant
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
+				reportPanic(r)
 				ch <- grant{nil, fmt.Errorf("Acquire panicked: %v", r), time.Now()}
 			}
 		}()

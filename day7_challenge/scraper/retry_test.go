@@ -33,6 +33,7 @@ func fetch(t *testing.T, ctx context.Context, cfg Config, s *site, path string) 
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
+				reportPanic(r)
 				ch <- fetchResult{err: fmt.Errorf("fetchWithRetry panicked: %v", r)}
 			}
 		}()
@@ -226,6 +227,7 @@ func TestRetryReleasesHostDuringBackoff(t *testing.T) {
 		go func() {
 			defer func() {
 				if r := recover(); r != nil {
+					reportPanic(r)
 					down <- fmt.Errorf("fetchWithRetry panicked: %v", r)
 				}
 			}()
