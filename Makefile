@@ -85,7 +85,8 @@ ifeq ($(STUDENT_EDITION),yes)
 else
 	@overlay="$$($(GO) run ./cmd/course overlay 7)" && set -x && \
 	$(GO) test -run '^$$' -bench HashVsSha256sum -benchtime 3x -overlay="$$overlay" ./day7_challenge/fileproc/ && \
-	$(GO) test -run '^$$' -bench Dispatch -benchtime 5x -benchmem -overlay="$$overlay" ./day7_challenge/scheduler/
+	$(GO) test -run '^$$' -bench Dispatch -benchtime 5x -benchmem -overlay="$$overlay" ./day7_challenge/scheduler/ && \
+	cd bench && $(GO) test -run '^$$' -bench Crawl -benchtime 5x -overlay="$$overlay" ./scraper/
 endif
 
 stress: ## instructors: the reference solutions, 50 runs in a row and at -cpu=1,2,4
