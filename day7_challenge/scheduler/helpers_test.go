@@ -1,0 +1,157 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var errBoom = errors.New("boom")
+
+// recorder is the tests' own account of what ran when, in fake time since the recorder was made:
+// every Run function the tests give the scheduler goes through it.
+type recorder struct {
+	mu     sync.Mutex
+	t0     time.Time
+	starts map[string][]time.Duration
+	ends   map[string][]time.Duration
+	hw     map[string]*coursetest.HighWater // per task: runs of it in progress at once
+	all    coursetest.HighWater             // runs of any task in progress at once
+}
+
+func newRecorder() *recorder {
+	return &recorder{t0: time.Now(), starts: map[string][]time.Duration{}, ends: map[string][]time.Duration{},
+		hw: map[string]*coursetest.HighWater{}}
+}
+
+// now is the fake time since the recorder was made.
+func (r *recorder) now() time.Duration { return time.Since(r.t0) }
+
+// run wraps f as a Task's Run: it records each run's start and end, and passes f the run's number
+// (1 for the first).
+func (r *recorder) run(id string, f func(ctx context.Context, n int) error) func(context.Context) error {
+	r.mu.Lock()
+	if r.hw[id] == nil {
+		r.hw[id] = &coursetest.HighWater{}
+	}
+	hw := r.hw[id]
+	r.mu.Unlock()
+	return func(ctx context.Context) error {
+		r.mu.Lock()
+		r.starts[id] = append(r.starts[id], r.now())
+		n := len(r.starts[id])
+		r.mu.Unlock()
+		hw.Enter()
+		r.all.Enter()
+		err := f(ctx, n)
+		r.all.Exit()
+		hw.Exit()
+		r.mu.Lock()
+		r.ends[id] = append(r.ends[id], r.now())
+		r.mu.Unlock()
+		return err
+	}
+}
+
+// takes is a Run body that takes d of fake time (or less, if ctx ends first), then returns err.
+func takes(d time.Duration, err error) func(ctx context.Context, n int) error {
+	return func(ctx context.Context, n int) error {
+		if e := sleep(ctx, d); e != nil {
+			return e
+		}
+		return err
+	}
+}
+
+// sleep waits d, or until ctx ends (then it returns ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *recorder) startsOf(id string) []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.starts[id])
+}
+
+func (r *recorder) endsOf(id string) []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.ends[id])
+}
+
+// add adds task, failing the test if Add refuses it.
+func add(t *testing.T, s *Scheduler, task Task) {
+	t.Helper()
+	if err := s.Add(task); err != nil {
+		t.Fatalf("Add(%q) = %v, want nil", task.ID, err)
+	}
+}
+
+// wait waits for task id and returns its outcome.
+func wait(s *Scheduler, id string) error { return s.Wait(context.Background(), id) }
+
+// shutdown shuts s down with no deadline and fails the test if Shutdown reports an error.
+func shutdown(t *testing.T, s *Scheduler) {
+	t.Helper()
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown(context.Background()) = %v, want nil", err)
+	}
+}
+
+// sec is n seconds, for short tables of times.
+func sec(n float64) time.Duration { return time.Duration(math.Round(n * float64(time.Second))) }
+
+// times formats durations for a message, at most the first 12.
+func times(ds []time.Duration) string {
+	var parts []string
+	for i, d := range ds {
+		if i == 12 {
+			parts = append(parts, fmt.Sprintf("... (%d in all)", len(ds)))
+			break
+		}
+		parts = append(parts, d.String())
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// sameTimes fails the test with the first difference between the want and got start times of task id.
+func sameTimes(t *testing.T, what string, want, got []time.Duration, cause string) bool {
+	t.Helper()
+	for i := range min(len(want), len(got)) {
+		if want[i] != got[i] {
+			t.Errorf("%s: run %d started at %v, want %v (first runs: want %s, got %s).\n%s",
+				what, i+1, got[i], want[i], times(want), times(got), cause)
+			return false
+		}
+	}
+	if len(want) != len(got) {
+		t.Errorf("%s: %d runs, want %d (want %s, got %s).\n%s", what, len(got), len(want), times(want), times(got), cause)
+		return false
+	}
+	return true
+}
+
+// constRand is an Options.Rand that always returns r.
+func constRand(r float64) func() float64 { return func() float64 { return r } }
