@@ -449,8 +449,8 @@ func TestFixedDelayWaitsAfterEachRun(t *testing.T) {
 }
 
 func TestShutdownWaitsForRunningTasks(t *testing.T) {
-	coursetest.BubbleWatchingLocks(t, "Shutdown never returned although every task ends by itself: it must stop the dispatcher and "+
-		"wait for the runs in progress (a sync.WaitGroup)", func(t *testing.T) {
+	coursetest.BubbleWatchingLocks(t, "Shutdown, or a Wait after it, never returned although every task ends by itself: Shutdown must "+
+		"stop the dispatcher, wait for the runs in progress (a sync.WaitGroup), then settle every unfinished task with ErrShutdown", func(t *testing.T) {
 		rec := newRecorder()
 		s := New(Options{MaxConcurrent: 3})
 		var cancelled atomic.Int32
@@ -495,8 +495,8 @@ func TestShutdownWaitsForRunningTasks(t *testing.T) {
 }
 
 func TestShutdownCancelsRunsWhenCtxEnds(t *testing.T) {
-	coursetest.BubbleWatchingLocks(t, "Shutdown never returned: once its ctx ends it must cancel the runs' ctx (s.cancel) and wait "+
-		"for them to return", func(t *testing.T) {
+	coursetest.BubbleWatchingLocks(t, "Shutdown never returned, or left runs going when it did: once its ctx ends it must cancel the "+
+		"runs' ctx (s.cancel) and still wait for them to return", func(t *testing.T) {
 		rec := newRecorder()
 		s := New(Options{MaxConcurrent: 2})
 		var cancelledAt atomic.Int64
