@@ -30,6 +30,8 @@ func (s *Scheduler) loop() {
 // FixedDelay one Every from now; a queued FixedRate one at once, in the slot r leaves), a one-off
 // task's retry after its backoff (the wait happens in the queue, holding no slot), or the task's
 // outcome.
+//
+//lint:ignore U1000 yours: loop starts it
 func (s *Scheduler) execute(r *run) {
 	// TODO: defer s.workers.Done(). Run r.task.Run with a ctx derived from s.ctx, with
 	// context.WithTimeout if the task has a Timeout. Then, under s.mu: the run no longer counts
@@ -45,6 +47,8 @@ func (s *Scheduler) execute(r *run) {
 
 // backoff returns the wait before retry number n (1 for the first retry): Backoff * 2^(n-1), capped
 // at MaxBackoff (if set), plus (2r-1)*Jitter, and never below zero.
+//
+//lint:ignore U1000 yours: execute uses it
 func (p Retry) backoff(n int, r float64) time.Duration {
 	// TODO: double Backoff n-1 times (stop at MaxBackoff, so that a large n cannot overflow), cap it,
 	// add time.Duration((2*r - 1) * float64(p.Jitter)), and return at least 0.

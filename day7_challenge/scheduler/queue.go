@@ -60,6 +60,8 @@ func (q *runQueue) Pop() any {
 }
 
 // peek returns the run due first, or nil if the queue is empty.
+//
+//lint:ignore U1000 given: loop uses it once you write it
 func (q runQueue) peek() *run {
 	if len(q) == 0 {
 		return nil

@@ -21,19 +21,21 @@ type Scheduler struct {
 	max  int            // Options.MaxConcurrent
 	rand func() float64 // Options.Rand
 
-	mu      sync.Mutex
-	tasks   map[string]*task // every task added, and placeholders for dependencies not added yet
-	graph   graph            // who depends on whom
-	queue   runQueue         // pending runs, the one due first on top
-	seq     uint64           // the last run's seq
-	running int              // runs in progress (at most max)
-	closed  bool             // Shutdown was called: start nothing more, accept nothing more
+	mu    sync.Mutex
+	tasks map[string]*task // every task added, and placeholders for dependencies not added yet
+	graph graph            // who depends on whom
+	queue runQueue         // pending runs, the one due first on top
+	seq   uint64           // the last run's seq
+	//lint:ignore U1000 given: your dispatch.go uses it
+	running int  // runs in progress (at most max)
+	closed  bool // Shutdown was called: start nothing more, accept nothing more
 
-	wake     chan struct{}      // capacity 1: "the queue, a slot or closed changed", for loop
-	loopDone chan struct{}      // closed when loop returns
-	workers  sync.WaitGroup     // one per run in progress
-	ctx      context.Context    // every run's ctx derives from it
-	cancel   context.CancelFunc // cancels ctx: Shutdown's last resort
+	wake     chan struct{} // capacity 1: "the queue, a slot or closed changed", for loop
+	loopDone chan struct{} // closed when loop returns
+	//lint:ignore U1000 given: your dispatch.go uses it
+	workers sync.WaitGroup     // one per run in progress
+	ctx     context.Context    // every run's ctx derives from it
+	cancel  context.CancelFunc // cancels ctx: Shutdown's last resort
 }
 
 // task is the Scheduler's record of one Task.
@@ -45,8 +47,10 @@ type task struct {
 	waiting    int     // dependencies that have not succeeded yet
 	dependents []*task // tasks that wait for this one
 
+	//lint:ignore U1000 given: your dispatch.go uses it
 	running bool // a run of this task is in progress
-	queued  *run // a FixedRate Queue task's run waiting for the running one to end
+	//lint:ignore U1000 given: your dispatch.go uses it
+	queued *run // a FixedRate Queue task's run waiting for the running one to end
 
 	finished bool          // done is closed and err is final
 	err      error         // the task's outcome (nil: succeeded)
@@ -193,6 +197,8 @@ func (s *Scheduler) signal() {
 
 // settle records t's outcome and wakes whoever Waits for it; it does nothing if t has finished
 // already. It does not touch t's dependents (finish does). Call it with s.mu held.
+//
+//lint:ignore U1000 given: finish and Shutdown use it once you write them
 func (s *Scheduler) settle(t *task, err error) {
 	if t.finished {
 		return

@@ -533,6 +533,13 @@ func TestShutdownCancelsRunsWhenCtxEnds(t *testing.T) {
 func TestNoGoroutineLeftAfterShutdown(t *testing.T) {
 	coursetest.BubbleWatchingLocks(t, "goroutines were left behind, or Shutdown never returned", func(t *testing.T) {
 		before := runtime.NumGoroutine()
+		defer func() { // after Shutdown
+			synctest.Wait() // let goroutines that are on their way out finish
+			if n := runtime.NumGoroutine() - before; n > 0 {
+				t.Errorf("%d goroutines of the scheduler were still there after Shutdown returned: the dispatcher, every "+
+					"run and any helper must have ended", n)
+			}
+		}()
 		rec := newRecorder()
 		s := New(Options{MaxConcurrent: 2})
 		add(t, s, Task{ID: "tick", Every: time.Second, Run: rec.run("tick", takes(300*time.Millisecond, nil))})
@@ -543,11 +550,6 @@ func TestNoGoroutineLeftAfterShutdown(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = s.Shutdown(ctx)
-		synctest.Wait() // let goroutines that are on their way out finish
-		if n := runtime.NumGoroutine() - before; n > 0 {
-			t.Errorf("%d goroutines of the scheduler were still there after Shutdown returned: the dispatcher, every "+
-				"run and any helper must have ended", n)
-		}
 	})
 }
 

@@ -182,14 +182,33 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 		}
 		er.solFiles[n] = data
 	}
+	// A capstone's given files (those with no solution counterpart) are part of the package: they
+	// are type-checked with the solution, never mutated.
+	given, err := givenFiles(filepath.Join(root, filepath.FromSlash(e.ID)), er.solFiles)
+	if err != nil {
+		return nil, err
+	}
+	withGiven := func(files map[string][]byte) map[string][]byte {
+		pkg := map[string][]byte{}
+		for n, src := range given {
+			pkg[n] = src
+		}
+		for n, src := range files {
+			pkg[n] = src
+		}
+		return pkg
+	}
 	pkgPath := path.Join(modPath, e.ID)
-	files, info, err := c.Check(pkgPath, er.solFiles)
+	files, info, err := c.Check(pkgPath, withGiven(er.solFiles))
 	if err != nil {
 		return nil, fmt.Errorf("%s: the reference solution does not type-check: %w", e.ID, err)
 	}
 	var all []Mutant
 	for _, f := range files {
 		name := filepath.Base(c.Fset.File(f.Pos()).Name())
+		if _, ok := given[name]; ok {
+			continue
+		}
 		for _, m := range Generate(c.Fset, f, er.solFiles[name], info) {
 			m.Diff = Diff("a/solutions/"+e.ID+"/"+name, "b/solutions/"+e.ID+"/"+name+" ("+m.ID+")", er.solFiles[name], m.Src)
 			all = append(all, m)
@@ -217,10 +236,7 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 			er.Mutants = append(er.Mutants, r)
 			continue
 		}
-		pkg := map[string][]byte{}
-		for n, src := range er.solFiles {
-			pkg[n] = src
-		}
+		pkg := withGiven(er.solFiles)
 		pkg[m.File] = m.Src
 		if _, _, err := c.Check(pkgPath, pkg); err != nil {
 			r.Status, r.Reason = NoCompile, err.Error()

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
