@@ -71,8 +71,9 @@ func (s *Scheduler) finish(t *task, err error) {
 func (s *Scheduler) Shutdown(ctx context.Context) error {
 	// TODO: set s.closed and s.signal() under s.mu; wait for <-s.loopDone (then nothing calls
 	// s.workers.Add any more); wait for s.workers in a helper goroutine that closes a channel, and
-	// select on it and ctx.Done(): on ctx.Done(), s.cancel() and still wait for the channel. Then
-	// s.cancel(), and under s.mu s.settle(t, ErrShutdown) every task.
+	// select on it and ctx.Done(). Then s.cancel() (the runs still going, if ctx ended first, must
+	// return now) and wait for the channel in any case. Last, under s.mu, s.settle(t, ErrShutdown)
+	// every task.
 	_ = ctx
 	panic("TODO: implement Scheduler.Shutdown (day7_challenge/scheduler)")
 }

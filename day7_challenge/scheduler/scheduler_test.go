@@ -236,6 +236,8 @@ func TestRetryBackoffDoublesWithJitter(t *testing.T) {
 		{"jitter near its high end", Retry{Retries: 3, Backoff: time.Second, Jitter: 400 * time.Millisecond}, 0.75, 3, []float64{0, 1.2, 3.4, 7.6}},
 		{"jitter larger than the wait", Retry{Retries: 2, Backoff: time.Second, Jitter: 3 * time.Second}, 0, 2, []float64{0, 0, 0}},
 		{"retries used up", Retry{Retries: 2, Backoff: time.Second}, 0.5, 99, []float64{0, 1, 3}},
+		{"many retries", Retry{Retries: 70, Backoff: time.Millisecond, MaxBackoff: time.Second}, 0.5, 70,
+			append([]float64{0, 0.001, 0.003, 0.007, 0.015, 0.031, 0.063, 0.127, 0.255, 0.511, 1.023}, manySeconds(2.023, 60)...)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -267,6 +269,41 @@ func TestRetryBackoffDoublesWithJitter(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+func TestBackoffCapsWithoutOverflow(t *testing.T) {
+	const big = time.Duration(1 << 62) // about 146 years: doubling it once overflows a Duration
+	cases := []struct {
+		p    Retry
+		n    int
+		r    float64
+		want time.Duration
+	}{
+		{Retry{Backoff: time.Second}, 1, 0.5, time.Second},
+		{Retry{Backoff: time.Second}, 4, 0.5, 8 * time.Second},
+		{Retry{Backoff: time.Second, MaxBackoff: time.Minute}, 7, 0.5, time.Minute},
+		{Retry{Backoff: time.Second, MaxBackoff: time.Minute}, 100, 0.5, time.Minute},
+		{Retry{Backoff: time.Millisecond, MaxBackoff: time.Hour, Jitter: time.Second}, 70, 0.75, time.Hour + 500*time.Millisecond},
+		{Retry{Backoff: big, MaxBackoff: big}, 2, 0.5, big},
+		{Retry{Backoff: big, MaxBackoff: big}, 64, 0.5, big},
+		{Retry{Backoff: time.Second, Jitter: 2 * time.Second}, 1, 0, 0},
+	}
+	for _, c := range cases {
+		got := func() (d time.Duration) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("Retry%+v.backoff(%d, %v) panicked: %v", c.p, c.n, c.r, r)
+				}
+			}()
+			return c.p.backoff(c.n, c.r)
+		}()
+		if got != c.want {
+			t.Errorf("Retry{Backoff: %v, MaxBackoff: %v, Jitter: %v}.backoff(%d, r=%v) = %v, want %v: double Backoff n-1 "+
+				"times but stop once it reaches MaxBackoff (a Duration overflows after 63 doublings, or one doubling of "+
+				"146 years: never shift by n-1), cap it, add (2r-1)*Jitter, and never return less than 0",
+				c.p.Backoff, c.p.MaxBackoff, c.p.Jitter, c.n, c.r, got, c.want)
+		}
 	}
 }
 
@@ -591,4 +628,13 @@ func TestBoundedGoroutinesWith10000PendingTasks(t *testing.T) {
 				"%d: one dispatcher, and one goroutine per run in progress, never one per pending task", limit, p, 2*limit+2)
 		}
 	})
+}
+
+// manySeconds returns n times: from, from+1, from+2, ... (seconds).
+func manySeconds(from float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = from + float64(i)
+	}
+	return out
 }

@@ -12,8 +12,7 @@ import (
 // until the next run is due or signal wakes it. It returns once Shutdown has set closed.
 func (s *Scheduler) loop() {
 	defer close(s.loopDone)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	timer := time.NewTimer(time.Hour) // reset before every sleep that needs it
 	defer timer.Stop()
 	for {
 		s.mu.Lock()
@@ -25,20 +24,20 @@ func (s *Scheduler) loop() {
 		for s.running < s.max && s.queue.Len() > 0 && !s.queue.peek().at.After(now) {
 			s.start(heap.Pop(&s.queue).(*run), now)
 		}
-		sleep := time.Duration(-1) // until woken: nothing pending, or no free slot
-		if next := s.queue.peek(); next != nil && s.running < s.max {
-			sleep = next.at.Sub(now)
-		}
+		// With nothing pending, or no free slot, only a signal can bring work.
+		next := s.queue.peek()
+		timed := next != nil && s.running < s.max
 		s.mu.Unlock()
 
-		if sleep >= 0 {
-			timer.Reset(sleep)
+		if timed {
+			timer.Reset(next.at.Sub(now))
+		} else {
+			timer.Stop()
 		}
 		select {
 		case <-s.wake:
 		case <-timer.C:
 		}
-		timer.Stop()
 	}
 }
 
@@ -171,11 +170,10 @@ func (s *Scheduler) Shutdown(ctx context.Context) error {
 	select {
 	case <-idle:
 	case <-ctx.Done():
-		s.cancel()
-		<-idle
 		err = ctx.Err()
 	}
-	s.cancel()
+	s.cancel() // the runs still going, if ctx ended first, must return now
+	<-idle
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
