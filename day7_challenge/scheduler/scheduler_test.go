@@ -21,7 +21,10 @@ func TestOneOffFiresAtExactTime(t *testing.T) {
 		add(t, s, Task{ID: "ten", Delay: 10 * time.Second, Run: rec.run("ten", takes(0, nil))})
 		add(t, s, Task{ID: "at3", At: rec.t0.Add(3 * time.Second), Run: rec.run("at3", takes(time.Second, nil))})
 		add(t, s, Task{ID: "now", Run: rec.run("now", takes(0, nil))})
-		for _, id := range []string{"ten", "at3", "now"} {
+		synctest.Wait() // the dispatcher sleeps now, until 3s
+		// A task due before the one the dispatcher sleeps for must wake it.
+		add(t, s, Task{ID: "one", Delay: time.Second, Run: rec.run("one", takes(0, nil))})
+		for _, id := range []string{"ten", "at3", "now", "one"} {
 			if err := wait(s, id); err != nil {
 				t.Errorf("Wait(%q) = %v, want nil: the task succeeded", id, err)
 			}
@@ -31,6 +34,8 @@ func TestOneOffFiresAtExactTime(t *testing.T) {
 		sameTimes(t, "Delay 10s", []time.Duration{sec(10)}, rec.startsOf("ten"), cause)
 		sameTimes(t, "At 3s", []time.Duration{sec(3)}, rec.startsOf("at3"), cause)
 		sameTimes(t, "no Delay", []time.Duration{0}, rec.startsOf("now"), cause)
+		sameTimes(t, "Delay 1s, added while the dispatcher slept until 3s", []time.Duration{sec(1)}, rec.startsOf("one"),
+			cause+" Add signals the dispatcher: sleep in a select on s.wake and a timer, never in time.Sleep.")
 	})
 }
 
@@ -288,6 +293,7 @@ func TestBackoffCapsWithoutOverflow(t *testing.T) {
 		{Retry{Backoff: big, MaxBackoff: big}, 2, 0.5, big},
 		{Retry{Backoff: big, MaxBackoff: big}, 64, 0.5, big},
 		{Retry{Backoff: time.Second, Jitter: 2 * time.Second}, 1, 0, 0},
+		{Retry{Backoff: time.Second, MaxBackoff: 3 * time.Second, Jitter: 400 * time.Millisecond}, 3, 0.75, 3200 * time.Millisecond},
 	}
 	for _, c := range cases {
 		got := func() (d time.Duration) {
@@ -505,7 +511,21 @@ func TestShutdownWaitsForRunningTasks(t *testing.T) {
 		add(t, s, Task{ID: "later", Delay: 2 * time.Second, Run: rec.run("later", takes(0, nil))})
 		add(t, s, Task{ID: "tick", Delay: 500 * time.Millisecond, Every: time.Second, Run: rec.run("tick", takes(0, nil))})
 		time.Sleep(time.Second) // in fake time: tick ran at 0.5s
+		// Two more Shutdowns at the same time: every call waits the same way.
+		others := make(chan time.Duration, 2)
+		for range 2 {
+			go func() {
+				shutdown(t, s)
+				others <- rec.now()
+			}()
+		}
 		shutdown(t, s)
+		for range 2 {
+			if got := <-others; got != sec(5) {
+				t.Errorf("a second Shutdown, called at the same time as the first, returned at %v, want 5s: every call "+
+					"waits until no run is in progress", got)
+			}
+		}
 		if got := rec.now(); got != sec(5) {
 			t.Errorf("Shutdown, called at 1s while runs go on until 3s and 5s, returned at %v, want 5s: it must wait "+
 				"until every run in progress has returned", got)
@@ -595,37 +615,44 @@ func TestBoundedGoroutinesWith10000PendingTasks(t *testing.T) {
 		const n, limit = 10_000, 4
 		before := runtime.NumGoroutine()
 		s := New(Options{MaxConcurrent: limit})
-		var peak atomic.Int64
 		var ran atomic.Int32
 		all := make(chan struct{})
-		sample := func() {
-			g := int64(runtime.NumGoroutine() - before)
-			for {
-				p := peak.Load()
-				if g <= p || peak.CompareAndSwap(p, g) {
-					return
-				}
+		gate := make(chan struct{})
+		run := func(ctx context.Context) error {
+			if ran.Add(1) == n {
+				close(all)
 			}
+			return nil
 		}
-		for i := range n {
-			add(t, s, Task{ID: "t" + string(rune(0x4e00+i)), Delay: time.Duration(1+i%100) * time.Millisecond,
-				Run: func(ctx context.Context) error {
-					sample()
-					if ran.Add(1) == n {
-						close(all)
-					}
-					return nil
-				}})
+		// limit tasks due at once hold every slot until the gate opens; the others are due later.
+		for i := range limit {
+			add(t, s, Task{ID: "hold" + string(rune('0'+i)), Run: func(ctx context.Context) error { <-gate; return run(ctx) }})
 		}
+		for i := range n - limit {
+			add(t, s, Task{ID: "t" + string(rune(0x4e00+i)), Delay: time.Duration(1+i%100) * time.Millisecond, Run: run})
+		}
+		// Count goroutines when everything is blocked (synctest.Wait), so that none is on its way in or out:
+		// once with every task pending, once with every task due and waiting for a slot. (The limit is
+		// well above the dispatcher and limit runs, and far below one goroutine per task.)
 		synctest.Wait()
-		sample()
+		pending := runtime.NumGoroutine() - before
+		if pending > limit+2 {
+			t.Errorf("with MaxConcurrent %d, the scheduler had %d goroutines while 9,996 tasks were pending, want at most %d: "+
+				"one dispatcher and one goroutine per run in progress, never one per pending task", limit, pending, limit+2)
+			close(gate)
+			_ = s.Shutdown(context.Background())
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		due := runtime.NumGoroutine() - before
+		close(gate)
 		<-all
 		shutdown(t, s)
-		// The dispatcher and limit runs, with room for runs' goroutines that are on their way out while the next
-		// ones start, and a helper or two: far below one goroutine per pending task.
-		if p := peak.Load(); p > 2*limit+2 {
-			t.Errorf("with 10,000 pending tasks and MaxConcurrent %d, the scheduler had %d goroutines at one point, want at most "+
-				"%d: one dispatcher, and one goroutine per run in progress, never one per pending task", limit, p, 2*limit+2)
+		// The dispatcher, limit runs, and one spare (a helper goroutine of your design).
+		if due > limit+2 {
+			t.Errorf("with MaxConcurrent %d, the scheduler had %d goroutines while 9,996 due tasks waited for a slot, want at "+
+				"most %d: one dispatcher and one goroutine per run in progress, never one per waiting task", limit, due, limit+2)
 		}
 	})
 }
