@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -155,3 +157,24 @@ func sameTimes(t *testing.T, what string, want, got []time.Duration, cause strin
 
 // constRand is an Options.Rand that always returns r.
 func constRand(r float64) func() float64 { return func() float64 { return r } }
+
+// schedulerGoroutines counts the goroutines that are running code of the scheduler itself: those
+// with a frame in one of this package's non-test files (dispatch.go, scheduler.go, ...). Unlike
+// runtime.NumGoroutine, it ignores goroutines that the runtime or the testing package start
+// meanwhile.
+func schedulerGoroutines() int {
+	_, self, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(self) + string(filepath.Separator)
+	n := 0
+	for _, g := range coursetest.Goroutines() {
+		for line := range strings.SplitSeq(g.Stack, "\n") {
+			file, _, _ := strings.Cut(strings.TrimSpace(line), ":")
+			if strings.HasPrefix(file, dir) && !strings.Contains(file[len(dir):], string(filepath.Separator)) &&
+				!strings.HasSuffix(file, "_test.go") {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -589,10 +588,9 @@ func TestShutdownCancelsRunsWhenCtxEnds(t *testing.T) {
 
 func TestNoGoroutineLeftAfterShutdown(t *testing.T) {
 	coursetest.BubbleWatchingLocks(t, "goroutines were left behind, or Shutdown never returned", func(t *testing.T) {
-		before := runtime.NumGoroutine()
 		defer func() { // after Shutdown
 			synctest.Wait() // let goroutines that are on their way out finish
-			if n := runtime.NumGoroutine() - before; n > 0 {
+			if n := schedulerGoroutines(); n > 0 {
 				t.Errorf("%d goroutines of the scheduler were still there after Shutdown returned: the dispatcher, every "+
 					"run and any helper must have ended", n)
 			}
@@ -613,7 +611,6 @@ func TestNoGoroutineLeftAfterShutdown(t *testing.T) {
 func TestBoundedGoroutinesWith10000PendingTasks(t *testing.T) {
 	coursetest.Bubble(t, "10,000 tasks never all ran", func(t *testing.T) {
 		const n, limit = 10_000, 4
-		before := runtime.NumGoroutine()
 		s := New(Options{MaxConcurrent: limit})
 		var ran atomic.Int32
 		all := make(chan struct{})
@@ -635,7 +632,7 @@ func TestBoundedGoroutinesWith10000PendingTasks(t *testing.T) {
 		// once with every task pending, once with every task due and waiting for a slot. (The limit is
 		// well above the dispatcher and limit runs, and far below one goroutine per task.)
 		synctest.Wait()
-		pending := runtime.NumGoroutine() - before
+		pending := schedulerGoroutines()
 		if pending > limit+2 {
 			t.Errorf("with MaxConcurrent %d, the scheduler had %d goroutines while 9,996 tasks were pending, want at most %d: "+
 				"one dispatcher and one goroutine per run in progress, never one per pending task", limit, pending, limit+2)
@@ -645,7 +642,7 @@ func TestBoundedGoroutinesWith10000PendingTasks(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 		synctest.Wait()
-		due := runtime.NumGoroutine() - before
+		due := schedulerGoroutines()
 		close(gate)
 		<-all
 		shutdown(t, s)
