@@ -46,12 +46,15 @@ func (s *Scheduler) execute(r *run) {
 }
 
 // backoff returns the wait before retry number n (1 for the first retry): Backoff * 2^(n-1), capped
-// at MaxBackoff (if set), plus (2r-1)*Jitter, and never below zero.
+// at MaxBackoff (if set), plus (2r-1)*Jitter, and never below zero. It never overflows: without
+// MaxBackoff, the doubling stops at the largest Duration (less Jitter).
 //
 //lint:ignore U1000 yours: execute uses it
 func (p Retry) backoff(n int, r float64) time.Duration {
-	// TODO: double Backoff n-1 times (stop at MaxBackoff, so that a large n cannot overflow), cap it,
-	// add time.Duration((2*r - 1) * float64(p.Jitter)), and return at least 0.
+	// TODO: limit := math.MaxInt64 - Jitter, or MaxBackoff if that is smaller. Start from
+	// min(Backoff, limit) and double it n-1 times, but stop at limit: once d > limit/2, doubling
+	// would pass it (or overflow), so d = limit. (Backoff << (n-1) overflows for large n.) Return
+	// d + time.Duration((2*r - 1) * float64(p.Jitter)), at least 0.
 	panic("TODO: implement Retry.backoff (day7_challenge/scheduler)")
 }
 

@@ -292,6 +292,9 @@ func TestBackoffCapsWithoutOverflow(t *testing.T) {
 		{Retry{Backoff: big, MaxBackoff: big}, 2, 0.5, big},
 		{Retry{Backoff: big, MaxBackoff: big}, 64, 0.5, big},
 		{Retry{Backoff: time.Second, Jitter: 2 * time.Second}, 1, 0, 0},
+		{Retry{Backoff: time.Second}, 100, 0.5, math.MaxInt64},
+		{Retry{Backoff: time.Second, Jitter: time.Second}, 100, 0.75, math.MaxInt64 - 500*time.Millisecond},
+		{Retry{Backoff: big - 1}, 2, 0.5, (big - 1) * 2},
 		{Retry{Backoff: time.Second, MaxBackoff: 3 * time.Second, Jitter: 400 * time.Millisecond}, 3, 0.75, 3200 * time.Millisecond},
 	}
 	for _, c := range cases {
@@ -305,8 +308,9 @@ func TestBackoffCapsWithoutOverflow(t *testing.T) {
 		}()
 		if got != c.want {
 			t.Errorf("Retry{Backoff: %v, MaxBackoff: %v, Jitter: %v}.backoff(%d, r=%v) = %v, want %v: double Backoff n-1 "+
-				"times but stop once it reaches MaxBackoff (a Duration overflows after 63 doublings, or one doubling of "+
-				"146 years: never shift by n-1), cap it, add (2r-1)*Jitter, and never return less than 0",
+				"times but stop once it reaches the limit, MaxBackoff or else the largest Duration less Jitter (a Duration "+
+				"overflows after 63 doublings, or one doubling of 146 years: never shift by n-1), add (2r-1)*Jitter, "+
+				"and never return less than 0",
 				c.p.Backoff, c.p.MaxBackoff, c.p.Jitter, c.n, c.r, got, c.want)
 		}
 	}

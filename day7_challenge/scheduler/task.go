@@ -69,7 +69,8 @@ type Retry struct {
 	// Backoff is the wait before the first retry; the wait doubles for every later retry: the n-th
 	// retry waits Backoff * 2^(n-1).
 	Backoff time.Duration
-	// MaxBackoff caps the doubled wait (0: no cap).
+	// MaxBackoff caps the doubled wait (0: no cap; the wait then stops growing at the largest
+	// Duration, less Jitter, rather than overflow).
 	MaxBackoff time.Duration
 	// Jitter moves each wait by up to ±Jitter: the wait is the capped one plus (2r-1)*Jitter, where r
 	// in [0, 1) comes from Options.Rand; a wait below zero is zero.

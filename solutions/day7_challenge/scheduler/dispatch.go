@@ -3,6 +3,7 @@ package scheduler
 import (
 	"container/heap"
 	"context"
+	"math"
 	"time"
 )
 
@@ -110,17 +111,22 @@ func (s *Scheduler) execute(r *run) {
 }
 
 // backoff returns the wait before retry number n (1 for the first retry): Backoff * 2^(n-1), capped
-// at MaxBackoff (if set), plus (2r-1)*Jitter, and never below zero.
+// at MaxBackoff (if set), plus (2r-1)*Jitter, and never below zero. It never overflows: without
+// MaxBackoff, the doubling stops at the largest Duration (less Jitter).
 func (p Retry) backoff(n int, r float64) time.Duration {
-	d := p.Backoff
-	for i := 1; i < n && (p.MaxBackoff == 0 || d < p.MaxBackoff); i++ {
+	limit := time.Duration(math.MaxInt64) - p.Jitter // so that adding the jitter cannot overflow
+	if p.MaxBackoff > 0 {
+		limit = min(limit, p.MaxBackoff)
+	}
+	d := min(p.Backoff, limit)
+	for i := 1; i < n; i++ {
+		if d > limit/2 {
+			d = limit
+			break
+		}
 		d *= 2
 	}
-	if p.MaxBackoff > 0 {
-		d = min(d, p.MaxBackoff)
-	}
-	d += time.Duration((2*r - 1) * float64(p.Jitter))
-	return max(d, 0)
+	return max(d+time.Duration((2*r-1)*float64(p.Jitter)), 0)
 }
 
 // finish records t's outcome and passes it on to its dependents: after a success, a dependent whose
