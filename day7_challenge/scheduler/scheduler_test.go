@@ -298,15 +298,7 @@ func TestBackoffCapsWithoutOverflow(t *testing.T) {
 		{Retry{Backoff: time.Second, MaxBackoff: 3 * time.Second, Jitter: 400 * time.Millisecond}, 3, 0.75, 3200 * time.Millisecond},
 	}
 	for _, c := range cases {
-		got := func() (d time.Duration) {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Fatalf("Retry%+v.backoff(%d, %v) panicked: %v", c.p, c.n, c.r, r)
-				}
-			}()
-			return c.p.backoff(c.n, c.r)
-		}()
-		if got != c.want {
+		if got := c.p.backoff(c.n, c.r); got != c.want {
 			t.Errorf("Retry{Backoff: %v, MaxBackoff: %v, Jitter: %v}.backoff(%d, r=%v) = %v, want %v: double Backoff n-1 "+
 				"times but stop once it reaches the limit, MaxBackoff or else the largest Duration less Jitter (a Duration "+
 				"overflows after 63 doublings, or one doubling of 146 years: never shift by n-1), add (2r-1)*Jitter, "+
