@@ -108,6 +108,13 @@ func Run(ctx context.Context, exs []grader.Exercise, opts Options) (*Report, err
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	if opts.Grader.Binaries == nil {
+		// A survivor runs again at the next GOMAXPROCS value: with the binary it already has.
+		if opts.Grader.Binaries, err = grader.NewBinaryCache(); err != nil {
+			return nil, err
+		}
+		defer opts.Grader.Binaries.Close()
+	}
 
 	sol, err := grader.SolutionOverlay(root, exs)
 	if err != nil {
@@ -182,32 +189,32 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 		}
 		er.solFiles[n] = data
 	}
-	// A capstone's given files (those with no solution counterpart) are part of the package: they
-	// are type-checked with the solution, never mutated.
-	given, err := givenFiles(filepath.Join(root, filepath.FromSlash(e.ID)), er.solFiles)
-	if err != nil {
-		return nil, err
+	// The package is the solution's files and the exercise's given files (which have no solution);
+	// only the solution's files are mutated.
+	pkgFiles := map[string][]byte{}
+	for _, n := range e.Given {
+		if _, ok := er.solFiles[n]; ok {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(e.ID), n))
+		if err != nil {
+			return nil, fmt.Errorf("%s: given file: %w", e.ID, err)
+		}
+		pkgFiles[n] = data
 	}
-	withGiven := func(files map[string][]byte) map[string][]byte {
-		pkg := map[string][]byte{}
-		for n, src := range given {
-			pkg[n] = src
-		}
-		for n, src := range files {
-			pkg[n] = src
-		}
-		return pkg
+	for n, src := range er.solFiles {
+		pkgFiles[n] = src
 	}
 	pkgPath := path.Join(modPath, e.ID)
-	files, info, err := c.Check(pkgPath, withGiven(er.solFiles))
+	files, info, err := c.Check(pkgPath, pkgFiles)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the reference solution does not type-check: %w", e.ID, err)
 	}
 	var all []Mutant
 	for _, f := range files {
 		name := filepath.Base(c.Fset.File(f.Pos()).Name())
-		if _, ok := given[name]; ok {
-			continue
+		if _, ok := er.solFiles[name]; !ok {
+			continue // a given file
 		}
 		for _, m := range Generate(c.Fset, f, er.solFiles[name], info) {
 			m.Diff = Diff("a/solutions/"+e.ID+"/"+name, "b/solutions/"+e.ID+"/"+name+" ("+m.ID+")", er.solFiles[name], m.Src)
@@ -236,7 +243,10 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 			er.Mutants = append(er.Mutants, r)
 			continue
 		}
-		pkg := withGiven(er.solFiles)
+		pkg := map[string][]byte{}
+		for n, src := range pkgFiles {
+			pkg[n] = src
+		}
 		pkg[m.File] = m.Src
 		if _, _, err := c.Check(pkgPath, pkg); err != nil {
 			r.Status, r.Reason = NoCompile, err.Error()
