@@ -142,13 +142,16 @@ func (s *Scheduler) Add(t Task) error {
 
 // Wait blocks until the one-off task id has finished and returns its outcome: nil if it succeeded,
 // its last error if it failed, an error wrapping ErrDependency if a dependency failed, ErrShutdown if
-// Shutdown ended before it finished (a periodic task always ends so), or ctx's error if ctx ends
-// first. It returns ErrUnknownTask for an ID that was never added.
+// Shutdown ended before it finished (a periodic task always ends so; a run that ends during Shutdown
+// finishes its task with that run's outcome, retries left or not), or ctx's error if ctx ends
+// first. It returns ErrUnknownTask for an ID that has not been added (even if another task names it
+// in DependsOn).
 func (s *Scheduler) Wait(ctx context.Context, id string) error {
 	s.mu.Lock()
 	t := s.tasks[id]
+	unknown := t == nil || !t.added // a placeholder only names a dependency
 	s.mu.Unlock()
-	if t == nil {
+	if unknown {
 		return fmt.Errorf("task %q: %w", id, ErrUnknownTask)
 	}
 	select {

@@ -226,6 +226,33 @@ func TestCycleRejected(t *testing.T) {
 	})
 }
 
+func TestWaitOnUnknownTask(t *testing.T) {
+	coursetest.BubbleWatchingLocks(t, "a task never ran once its dependency was added", func(t *testing.T) {
+		rec := newRecorder()
+		s := New(Options{})
+		add(t, s, Task{ID: "child", DependsOn: []string{"ghost"}, Run: rec.run("child", takes(0, nil))})
+		for _, id := range []string{"nobody", "ghost"} {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			err := s.Wait(ctx, id)
+			cancel()
+			if !errors.Is(err, ErrUnknownTask) {
+				t.Errorf("Wait(%q) = %v, want ErrUnknownTask at once: %q was never added (\"ghost\" is only named in child's "+
+					"DependsOn)", id, err, id)
+			}
+		}
+		// Once added, ghost is a task like any other.
+		add(t, s, Task{ID: "ghost", Run: rec.run("ghost", takes(time.Second, nil))})
+		for _, id := range []string{"ghost", "child"} {
+			if err := wait(s, id); err != nil {
+				t.Errorf("Wait(%q) = %v, want nil", id, err)
+			}
+		}
+		shutdown(t, s)
+		sameTimes(t, "child (depends on ghost, added after it, which runs from 0s to 1s)", []time.Duration{sec(1)}, rec.startsOf("child"),
+			"A dependent starts when its dependency, added after it, has succeeded.")
+	})
+}
+
 func TestRetryBackoffDoublesWithJitter(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -306,6 +333,15 @@ func TestBackoffCapsWithoutOverflow(t *testing.T) {
 				c.p.Backoff, c.p.MaxBackoff, c.p.Jitter, c.n, c.r, got, c.want)
 		}
 	}
+	t.Run("Backoff above MaxBackoff", func(t *testing.T) {
+		p := Retry{Backoff: 5 * time.Second, MaxBackoff: 3 * time.Second}
+		for n := 1; n <= 3; n++ {
+			if got := p.backoff(n, 0.5); got != 3*time.Second {
+				t.Errorf("Retry{Backoff: 5s, MaxBackoff: 3s}.backoff(%d, r=0.5) = %v, want 3s: MaxBackoff caps every wait, "+
+					"the first retry's too (start from min(Backoff, limit), not from Backoff)", n, got)
+			}
+		}
+	})
 }
 
 func TestRetryWaitsWithoutHoldingASlot(t *testing.T) {
@@ -412,6 +448,22 @@ func TestFixedRateDoesNotDrift(t *testing.T) {
 			sameTimes(t, "tick (Delay 1s, Every 1s, Jitter 400ms, r = 0.5)", want, rec.startsOf("tick"), cause)
 		})
 	})
+	t.Run("fresh jitter each run", func(t *testing.T) {
+		coursetest.BubbleWatchingLocks(t, "a periodic task stopped running", func(t *testing.T) {
+			rs := []float64{0, 0.5, 0.25, 0.75} // Options.Rand returns these in turn, again and again
+			i := 0
+			cycle := func() float64 { r := rs[i%len(rs)]; i++; return r }
+			rec := periodic(t, Options{Rand: cycle}, Task{ID: "tick", Every: time.Second, Jitter: 400 * time.Millisecond}, 8, 100*time.Millisecond, 0, 0)
+			var want []time.Duration
+			for k := range 8 {
+				want = append(want, time.Duration(k)*time.Second+time.Duration(rs[k%len(rs)]*float64(400*time.Millisecond)))
+			}
+			sameTimes(t, "tick (Every 1s, Jitter 400ms, Rand returning 0, 0.5, 0.25, 0.75, 0, ...)", want, rec.startsOf("tick"),
+				"Run k is due at its slot on the grid, first + k*Every, plus a jitter of its own: r*Jitter with a fresh r "+
+					"(s.jitter(t)) for every run. Computing the next run from the previous run's due time (at + Every) "+
+					"keeps the first run's jitter for ever.")
+		})
+	})
 	t.Run("late start, slot busy", func(t *testing.T) {
 		coursetest.BubbleWatchingLocks(t, "a periodic task stopped running", func(t *testing.T) {
 			// One slot, taken by a 2.5s task when the periodic one is first due (at 0.5s): its first run starts
@@ -484,6 +536,46 @@ func TestFixedDelayWaitsAfterEachRun(t *testing.T) {
 		sameTimes(t, "poll (FixedDelay, Every 1s, Jitter 400ms, r = 0.5; run 3 takes 2s)", want, rec.startsOf("poll"),
 			"A FixedDelay task's next run is due Every (plus jitter) after its previous run ended.")
 	})
+}
+
+func TestPeriodicKeepsRunningAfterAFailedRun(t *testing.T) {
+	cases := []struct {
+		name  string
+		task  Task
+		first time.Duration // how long the first run takes (the others take no time)
+		want  []time.Duration
+	}{
+		{"fixed rate", Task{Every: time.Second}, 0, []time.Duration{0, sec(1), sec(2), sec(3), sec(4)}},
+		{"fixed delay", Task{Every: time.Second, Mode: FixedDelay}, 0, []time.Duration{0, sec(1), sec(2), sec(3), sec(4)}},
+		// The first run ends at 1.5s: the run due at 1s waits for it (Queue) and starts then.
+		{"fixed rate, queue", Task{Every: time.Second, Overlap: Queue}, sec(1.5), []time.Duration{0, sec(1.5), sec(2), sec(3), sec(4)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			coursetest.BubbleWatchingLocks(t, "a periodic task whose runs all fail stopped running: a failed run is followed by "+
+				"the next one, as a successful run is", func(t *testing.T) {
+				rec := newRecorder()
+				s := New(Options{MaxConcurrent: 2})
+				enough := make(chan struct{})
+				task := c.task
+				task.ID = "tick"
+				task.Run = rec.run("tick", func(ctx context.Context, k int) error {
+					if k == 1 {
+						_ = sleep(ctx, c.first)
+					}
+					if k == len(c.want) {
+						close(enough)
+					}
+					return errBoom
+				})
+				add(t, s, task)
+				<-enough
+				shutdown(t, s)
+				sameTimes(t, "tick ("+c.name+", every run fails)", c.want, rec.startsOf("tick"),
+					"A periodic task runs until Shutdown, whether its runs fail or succeed: its error only matters to a one-off task.")
+			})
+		})
+	}
 }
 
 func TestShutdownWaitsForRunningTasks(t *testing.T) {
@@ -579,6 +671,87 @@ func TestShutdownCancelsRunsWhenCtxEnds(t *testing.T) {
 		if err := wait(s, "stubborn"); !errors.Is(err, context.Canceled) {
 			t.Errorf("Wait(stubborn) = %v, want its run's error, context.Canceled", err)
 		}
+	})
+}
+
+func TestShutdownCancelsRunsWithATimeout(t *testing.T) {
+	coursetest.BubbleWatchingLocks(t, "Shutdown never returned, or a Wait after it: once Shutdown's ctx ends, every run's ctx "+
+		"must be cancelled, a run with a Timeout too", func(t *testing.T) {
+		rec := newRecorder()
+		s := New(Options{})
+		add(t, s, Task{ID: "slow", Timeout: time.Hour, Run: rec.run("slow", func(ctx context.Context, n int) error {
+			<-ctx.Done()
+			return ctx.Err()
+		})})
+		time.Sleep(time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+		if got := rec.now(); got != sec(2) {
+			t.Errorf("a run with Timeout 1h was still going when Shutdown's ctx ended at 2s, and Shutdown returned at %v, "+
+				"want 2s: Shutdown's cancel must reach a run with a Timeout too. Derive the timeout's ctx from s.ctx "+
+				"(context.WithTimeout(s.ctx, ...)), not from context.Background().", got)
+		}
+		if err := wait(s, "slow"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Wait(slow) = %v, want its run's error, context.Canceled (Shutdown cancelled it before its Timeout)", err)
+		}
+	})
+}
+
+func TestShutdownStartsNoQueuedRun(t *testing.T) {
+	coursetest.BubbleWatchingLocks(t, "Shutdown never returned", func(t *testing.T) {
+		rec := newRecorder()
+		s := New(Options{MaxConcurrent: 2})
+		add(t, s, Task{ID: "tick", Every: time.Second, Overlap: Queue, Run: rec.run("tick", takes(1500*time.Millisecond, nil))})
+		time.Sleep(1200 * time.Millisecond) // the run due at 1s waits (Queue) for the one that runs from 0s to 1.5s
+		shutdown(t, s)
+		if got := rec.startsOf("tick"); len(got) != 1 {
+			t.Errorf("a FixedRate Queue task (Every 1s, runs of 1.5s), Shutdown called at 1.2s: it started at %s, want only "+
+				"[0s]. The run that waits in t.queued must not start once Shutdown has been called (check s.closed first).",
+				times(got))
+		}
+		if got := rec.now(); got != sec(1.5) {
+			t.Errorf("Shutdown returned at %v, want 1.5s, when the run in progress ended", got)
+		}
+	})
+}
+
+func TestRunEndingDuringShutdownKeepsItsError(t *testing.T) {
+	const cause = "A one-off run that ends while Shutdown waits for it finishes its task with that run's outcome, even with " +
+		"retries left: nothing is retried after Shutdown, so a retry queued then would never run, and the task would end " +
+		"with ErrShutdown instead of its error."
+	t.Run("cancelled by Shutdown", func(t *testing.T) {
+		coursetest.BubbleWatchingLocks(t, "Shutdown never returned, or a Wait after it", func(t *testing.T) {
+			s := New(Options{})
+			add(t, s, Task{ID: "flaky", Retry: Retry{Retries: 2, Backoff: time.Second}, Run: func(ctx context.Context) error {
+				<-ctx.Done()
+				return ctx.Err()
+			}})
+			time.Sleep(time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = s.Shutdown(ctx)
+			if err := wait(s, "flaky"); !errors.Is(err, context.Canceled) {
+				t.Errorf("flaky (Retries 2) ran until Shutdown's ctx ended and cancelled it: Wait(flaky) = %v, want its "+
+					"run's error, context.Canceled.\n%s", err, cause)
+			}
+		})
+	})
+	t.Run("failing by itself", func(t *testing.T) {
+		coursetest.BubbleWatchingLocks(t, "Shutdown never returned, or a Wait after it", func(t *testing.T) {
+			rec := newRecorder()
+			s := New(Options{})
+			add(t, s, Task{ID: "flaky", Retry: Retry{Retries: 2, Backoff: time.Second}, Run: rec.run("flaky", takes(2*time.Second, errBoom))})
+			time.Sleep(time.Second)
+			shutdown(t, s)
+			if err := wait(s, "flaky"); !errors.Is(err, errBoom) {
+				t.Errorf("flaky (Retries 2) failed with boom at 2s, while Shutdown (called at 1s) waited for it: "+
+					"Wait(flaky) = %v, want boom.\n%s", err, cause)
+			}
+			if got := rec.startsOf("flaky"); len(got) != 1 {
+				t.Errorf("flaky started at %s, want only [0s]: nothing is retried after Shutdown", times(got))
+			}
+		})
 	})
 }
 

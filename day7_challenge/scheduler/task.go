@@ -64,7 +64,8 @@ func (o Overlap) String() string {
 // Retry says how a one-off task's failed run is tried again.
 type Retry struct {
 	// Retries is how many times a failed run is tried again (0: never). A task whose last try fails
-	// fails with that try's error.
+	// fails with that try's error. Nothing is retried once Shutdown has been called: a run that fails
+	// while Shutdown waits for it is the task's last, and the task fails with that run's error.
 	Retries int
 	// Backoff is the wait before the first retry; the wait doubles for every later retry: the n-th
 	// retry waits Backoff * 2^(n-1).

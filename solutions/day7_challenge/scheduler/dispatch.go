@@ -149,9 +149,11 @@ func (s *Scheduler) finish(t *task, err error) {
 	t.dependents = nil
 }
 
-// Shutdown stops the Scheduler: it accepts no more tasks and starts no more runs, then waits for the
-// runs in progress to end. If ctx ends first, it cancels their ctx and still waits for them to
-// return, then returns ctx's error. Every task that has not finished then fails with ErrShutdown.
+// Shutdown stops the Scheduler: it accepts no more tasks and starts no more runs (no retry, no
+// queued FixedRate run either), then waits for the runs in progress to end. If ctx ends first, it
+// cancels their ctx and still waits for them to return, then returns ctx's error. A one-off task
+// whose run ends meanwhile finishes with that run's outcome (its error, even with retries left).
+// Every task that has not finished then fails with ErrShutdown.
 // When Shutdown returns, no goroutine of the Scheduler is left. Calling it again waits the same way.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
