@@ -178,3 +178,61 @@ func schedulerGoroutines() int {
 	}
 	return n
 }
+
+// othersIdle reports whether every other goroutine of the caller's synctest bubble comes to rest
+// (durably blocked, as synctest.Wait waits for), in three snapshots in a row, within 40
+// snapshots (a correct scheduler rests after 3 or 4). Unlike synctest.Wait it returns even if a goroutine never rests (a busy loop), so a
+// test can say so instead of hanging. Call it from the bubble's goroutine.
+func othersIdle() bool {
+	self := goroutineHeader(stackDump(false))
+	bubble, ok := bubbleOf(self)
+	if !ok {
+		panic("othersIdle called outside a synctest bubble")
+	}
+	streak := 0
+	for range 40 {
+		runtime.Gosched()
+		idle := true
+		for block := range strings.SplitSeq(strings.TrimSpace(stackDump(true)), "\n\n") {
+			header := goroutineHeader(block)
+			if b, ok := bubbleOf(header); !ok || b != bubble || header == self {
+				continue
+			}
+			if !strings.Contains(header, "(durable)") {
+				idle = false
+				break
+			}
+		}
+		if !idle {
+			streak = 0
+		} else if streak++; streak == 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// stackDump is runtime.Stack's dump of the calling goroutine, or of every goroutine.
+func stackDump(all bool) string {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, all)
+		if n < len(buf) {
+			return string(buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// goroutineHeader is the first line of a goroutine's dump: "goroutine 7 [select (durable), synctest bubble 3]:".
+func goroutineHeader(block string) string {
+	header, _, _ := strings.Cut(strings.TrimSpace(block), "\n")
+	return header
+}
+
+// bubbleOf returns the synctest bubble named in a goroutine's header, if any.
+func bubbleOf(header string) (string, bool) {
+	_, id, ok := strings.Cut(header, "synctest bubble ")
+	id, _, _ = strings.Cut(id, "]")
+	return id, ok
+}

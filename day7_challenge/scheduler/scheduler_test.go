@@ -38,8 +38,36 @@ func TestOneOffFiresAtExactTime(t *testing.T) {
 	})
 }
 
+func TestDispatcherSleepsWhileEverySlotIsBusy(t *testing.T) {
+	coursetest.BubbleWatchingLocks(t, "tasks never ran, or fake time stood still because a goroutine never stopped: with every "+
+		"slot busy, the dispatcher must sleep until a signal", func(t *testing.T) {
+		rec := newRecorder()
+		s := New(Options{MaxConcurrent: 1})
+		gate := make(chan struct{})
+		add(t, s, Task{ID: "blocker", Run: rec.run("blocker", func(ctx context.Context, n int) error { <-gate; return nil })})
+		add(t, s, Task{ID: "due", Run: rec.run("due", takes(0, nil))})
+		// blocker holds the only slot until the gate opens; due is due already, and must wait for the slot.
+		if !othersIdle() {
+			t.Errorf("the only slot was busy and a second task was already due: the scheduler's goroutines never all came " +
+				"to rest, so the dispatcher spins. A timer Reset for a run that is already due fires at once, again and " +
+				"again: with no free slot, wait for s.wake alone (execute signals when its run ends).")
+		}
+		close(gate)
+		for _, id := range []string{"blocker", "due"} {
+			if err := wait(s, id); err != nil {
+				t.Errorf("Wait(%q) = %v, want nil", id, err)
+			}
+		}
+		shutdown(t, s)
+		sameTimes(t, "due (waits for blocker's slot)", []time.Duration{0}, rec.startsOf("due"),
+			"A due run starts as soon as a slot frees.")
+	})
+}
+
 func TestHigherPriorityFirstWhenASlotFrees(t *testing.T) {
-	coursetest.BubbleWatchingLocks(t, "tasks never ran: when a run ends, the dispatcher must hear of the free slot (signal) and start the next due run", func(t *testing.T) {
+	coursetest.BubbleWatchingLocks(t, "tasks never ran: when a run ends, the dispatcher must hear of the free slot (signal) and start "+
+		"the next due run (or, if goroutines were still busy, the dispatcher spins while no slot is free: see "+
+		"TestDispatcherSleepsWhileEverySlotIsBusy)", func(t *testing.T) {
 		rec := newRecorder()
 		s := New(Options{MaxConcurrent: 1})
 		add(t, s, Task{ID: "blocker", Run: rec.run("blocker", takes(5*time.Second, nil))})
@@ -335,7 +363,7 @@ func TestBackoffCapsWithoutOverflow(t *testing.T) {
 	}
 	t.Run("Backoff above MaxBackoff", func(t *testing.T) {
 		p := Retry{Backoff: 5 * time.Second, MaxBackoff: 3 * time.Second}
-		for n := 1; n <= 3; n++ {
+		for _, n := range []int{1, 2, 3} {
 			if got := p.backoff(n, 0.5); got != 3*time.Second {
 				t.Errorf("Retry{Backoff: 5s, MaxBackoff: 3s}.backoff(%d, r=0.5) = %v, want 3s: MaxBackoff caps every wait, "+
 					"the first retry's too (start from min(Backoff, limit), not from Backoff)", n, got)
