@@ -158,16 +158,24 @@ func sameTimes(t *testing.T, what string, want, got []time.Duration, cause strin
 // constRand is an Options.Rand that always returns r.
 func constRand(r float64) func() float64 { return func() float64 { return r } }
 
-// schedulerGoroutines counts the goroutines that are running code of the scheduler itself: those
-// with a frame in one of this package's non-test files (dispatch.go, scheduler.go, ...). Unlike
-// runtime.NumGoroutine, it ignores goroutines that the runtime or the testing package start
-// meanwhile.
+// schedulerGoroutines counts the goroutines of the caller's synctest bubble that are running code of
+// the scheduler itself: those with a frame in one of this package's non-test files (dispatch.go,
+// scheduler.go, ...). Unlike runtime.NumGoroutine, it ignores goroutines that the runtime or the
+// testing package start meanwhile, and those left behind by an earlier test that deadlocked. Call
+// it from inside a bubble.
 func schedulerGoroutines() int {
 	_, self, _, _ := runtime.Caller(0)
 	dir := filepath.Dir(self) + string(filepath.Separator)
+	bubble, ok := bubbleOf(goroutineHeader(stackDump(false)))
+	if !ok {
+		panic("schedulerGoroutines called outside a synctest bubble")
+	}
 	n := 0
-	for _, g := range coursetest.Goroutines() {
-		for line := range strings.SplitSeq(g.Stack, "\n") {
+	for g := range strings.SplitSeq(strings.TrimSpace(stackDump(true)), "\n\n") {
+		if b, ok := bubbleOf(goroutineHeader(g)); !ok || b != bubble {
+			continue
+		}
+		for line := range strings.SplitSeq(g, "\n") {
 			file, _, _ := strings.Cut(strings.TrimSpace(line), ":")
 			if strings.HasPrefix(file, dir) && !strings.Contains(file[len(dir):], string(filepath.Separator)) &&
 				!strings.HasSuffix(file, "_test.go") {
@@ -180,9 +188,10 @@ func schedulerGoroutines() int {
 }
 
 // othersIdle reports whether every other goroutine of the caller's synctest bubble comes to rest
-// (durably blocked, as synctest.Wait waits for), in three snapshots in a row, within 40
-// snapshots (a correct scheduler rests after 3 or 4). Unlike synctest.Wait it returns even if a goroutine never rests (a busy loop), so a
-// test can say so instead of hanging. Call it from the bubble's goroutine.
+// (durably blocked, as synctest.Wait waits for) in three snapshots in a row, within 40 snapshots (a
+// correct scheduler rests by the 3rd or 4th). Unlike synctest.Wait, it returns even if a goroutine
+// never rests (a busy loop), so that a test can say so instead of hanging. Call it from the
+// bubble's goroutine.
 func othersIdle() bool {
 	self := goroutineHeader(stackDump(false))
 	bubble, ok := bubbleOf(self)
