@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gocourse/week11/internal/coursetest"
 )
 
 // grant is one Acquire that returned.
@@ -49,6 +52,53 @@ func granted(chs []<-chan grant) (got []grant, waiting []int) {
 		}
 	}
 	return got, waiting
+}
+
+// TestLimiterWaitsWithoutHoldingItsLock runs in real time, outside a synctest bubble: a goroutine
+// waiting to lock a sync.Mutex is not durably blocked, so a bubble could only time out on it. An
+// Acquire waiting for a busy host's slot must not hold the limiter's lock while it waits, or every
+// other host waits behind it.
+func TestLimiterWaitsWithoutHoldingItsLock(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	l := NewHostLimiter(1, 0)
+	release, err := l.Acquire(context.Background(), "a.example")
+	require.NoError(t, err, "the first Acquire of a host must not fail")
+	queued := acquireAsync(l, context.Background(), "a.example") // waits for a.example's only slot
+	inAcquire := func(g coursetest.Goroutine) bool { return strings.Contains(g.Stack, "(*HostLimiter).Acquire") }
+	coursetest.WaitUntil(t, func() bool {
+		inside, _ := coursetest.LockWaiters(inAcquire)
+		return inside == 1 && !slices.ContainsFunc(coursetest.Goroutines(), func(g coursetest.Goroutine) bool {
+			return inAcquire(g) && (g.State == "running" || g.State == "runnable")
+		})
+	}, "a second Acquire of a.example (perHost 1) never settled down to wait for the slot")
+
+	other := acquireAsync(l, context.Background(), "b.example")
+	stuck := 0
+	for tick := time.NewTicker(time.Millisecond); ; <-tick.C {
+		select {
+		case g := <-other:
+			tick.Stop()
+			require.NoError(t, g.err, "Acquire of an idle host")
+			g.release()
+			release()
+			coursetest.Within(t, func() { g := <-queued; require.NoError(t, g.err); g.release() },
+				"the Acquire waiting for a.example's slot did not get it when the slot was released")
+			return
+		default:
+		}
+		if _, waiting := coursetest.LockWaiters(inAcquire); waiting > 0 {
+			stuck++
+		} else {
+			stuck = 0
+		}
+		if stuck == 200 {
+			tick.Stop()
+			go release() // let the stuck calls finish if they can
+			t.Fatalf("Acquire(b.example) waited 200 ms to lock the limiter's mutex while an Acquire of a.example " +
+				"waited for a.example's slot: that Acquire holds the lock while it waits. Take the lock only to " +
+				"look at and change the host's state; wait for the slot (and for the start time) after Unlock")
+		}
+	}
 }
 
 func TestLimiterHoldsAndReachesPerHostLimit(t *testing.T) {
