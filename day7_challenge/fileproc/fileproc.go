@@ -29,9 +29,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"runtime"
 )
+
+// walkDir is filepath.WalkDir. The walker calls walkDir, not filepath.WalkDir, so that the tests can
+// watch the walk (how far it goes after a cancel, and when it returns).
+var walkDir = filepath.WalkDir
 
 // Options select what Run computes for every file and how much runs at once.
 type Options struct {

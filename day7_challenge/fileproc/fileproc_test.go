@@ -211,7 +211,7 @@ func TestOpenFilesBoundedAndReached(t *testing.T) {
 				switch {
 				case now > int64(tc.limit):
 					t.Errorf("%d files were open at once with Workers=%d, MaxOpen=%d: at most %d may be (take a slot of a "+
-						"semaphore of MaxOpen before opening a file, give it back after closing it; start exactly Workers goroutines)",
+						"semaphore of MaxOpen before opening a file, give it back after closing it; start Workers goroutines, not one per file)",
 						now, tc.workers, tc.maxOpen, tc.limit)
 				case now < int64(tc.limit):
 					t.Errorf("only %d files were open at once with Workers=%d, MaxOpen=%d, while every read was blocked: "+

@@ -288,8 +288,11 @@ type opener struct {
 	lateOpens atomic.Int64         // opens while stopped was set
 	unclosed  sync.Map             // path -> true while open
 
+	lateReads atomic.Int64         // reads started while stopped was set
+
 	ctx        context.Context                   // a gated read gives up when ctx is done (nil: never)
 	gate       func(path string) <-chan struct{} // a file's first Read waits for this channel; nil: no wait
+	deaf       map[string]bool                   // gated reads of these paths wait for the gate alone, not ctx (a slow disk)
 	failOpen   map[string]error                  // Open fails with this error for these paths
 	failRead   map[string]error                  // the second Read of these paths fails with this error
 	beforeOpen func(path string)                 // called first by every Open
@@ -337,9 +340,12 @@ type testFile struct {
 
 func (f *testFile) Read(p []byte) (int, error) {
 	f.reads++
+	if f.o.stopped.Load() {
+		f.o.lateReads.Add(1)
+	}
 	if f.reads == 1 && f.gate != nil {
 		var done <-chan struct{}
-		if f.o.ctx != nil {
+		if f.o.ctx != nil && !f.o.deaf[f.f.Name()] {
 			done = f.o.ctx.Done()
 		}
 		select {
@@ -424,4 +430,47 @@ func start(ctx context.Context, root string, o Options, rec *recorder) *running 
 		r.sum, r.err = Run(ctx, root, o, rec.emit)
 	}()
 	return r
+}
+
+// walkWatch watches the walk of one test through the package's walkDir seam: how many entries the
+// walker visits, how many after the test set stopped, and when walkDir returns, which it can hold
+// back until the test closes hold.
+type walkWatch struct {
+	visits     atomic.Int64 // callbacks of filepath.WalkDir
+	lateVisits atomic.Int64 // callbacks while stopped was set
+	returned   atomic.Bool  // walkDir has returned
+	stopped    *atomic.Bool
+	hold       chan struct{} // if not nil, walkDir returns only once it is closed
+}
+
+// watchWalk replaces walkDir with a watched filepath.WalkDir for the rest of t.
+func watchWalk(t *testing.T, stopped *atomic.Bool, hold chan struct{}) *walkWatch {
+	t.Helper()
+	w := &walkWatch{stopped: stopped, hold: hold}
+	saved := walkDir
+	t.Cleanup(func() { walkDir = saved })
+	walkDir = func(root string, fn fs.WalkDirFunc) error {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			w.visits.Add(1)
+			if w.stopped.Load() {
+				w.lateVisits.Add(1)
+			}
+			return fn(path, d, err)
+		})
+		if w.hold != nil {
+			<-w.hold
+		}
+		w.returned.Store(true)
+		return err
+	}
+	return w
+}
+
+// requireWalkWatched fails t at once if Run did not walk through walkDir.
+func (w *walkWatch) requireWalkWatched(t testing.TB) {
+	t.Helper()
+	if w.visits.Load() == 0 {
+		t.Fatal("the walk did not go through walkDir: call walkDir(root, ...) in walk, not filepath.WalkDir " +
+			"(walkDir is filepath.WalkDir; the tests replace it to watch the walk)")
+	}
 }

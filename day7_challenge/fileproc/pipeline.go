@@ -17,13 +17,17 @@ import "context"
 // picked the other one), the walker stops, files being read are given up (process returns at its
 // next chunk), and Run returns ctx.Err() with the Summary of what was emitted before, once every
 // goroutine it started has returned.
+//
+// Run keeps a result only until it is emitted: once emit has been called with it, nothing in Run
+// refers to it any more (delete it from the map; a slice must clear its element), so a run over a
+// huge tree holds only the results that wait behind a slow file.
 func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Summary, error) {
 	// TODO: build the pipeline; the helpers below are a suggested shape, only Run is tested.
 	//  1. p, err := newProcessor(opts): it checks opts (return its error) and applies the defaults
 	//     (use p.opts.Workers and p.opts.MaxOpen from then on).
 	//  2. Start the walker on its own goroutine, sending jobs on an unbuffered channel; when walk
 	//     returns, it closes jobs and then sends walk's error on a channel of its own.
-	//  3. Start exactly p.opts.Workers workers. A buffered channel of p.opts.MaxOpen tokens bounds the
+	//  3. Start p.opts.Workers workers. A buffered channel of p.opts.MaxOpen tokens bounds the
 	//     files open at once. Close the results channel once every worker has returned.
 	//  4. On Run's goroutine, emit in walk order (emitInOrder), then receive the walker's error (so
 	//     the walker is done too). Return the Summary, and ctx.Err() if ctx is done, else that error.
@@ -32,7 +36,8 @@ func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Sum
 
 // walk sends a job for every entry of the tree at root, numbered 0, 1, 2, ... in walk order.
 func walk(ctx context.Context, root string, jobs chan<- job) error {
-	// TODO: filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error { ... }):
+	// TODO: walkDir(root, func(path string, d fs.DirEntry, err error) error { ... }) (walkDir is
+	// filepath.WalkDir; call walkDir so the tests can watch the walk):
 	// newJob(root, path, d, err) says what to do with each entry (return its fatal error; skip it
 	// when !ok). Set j.seq from a counter. Send j in a select that also waits for ctx.Done(), and
 	// return ctx.Err() from the callback then: a walker blocked on a send nobody receives leaks.

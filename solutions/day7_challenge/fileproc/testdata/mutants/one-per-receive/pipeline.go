@@ -5,7 +5,6 @@ package fileproc
 import (
 	"context"
 	"io/fs"
-	"path/filepath"
 	"sync"
 )
 
@@ -24,6 +23,10 @@ import (
 // picked the other one), the walker stops, files being read are given up (process returns at its
 // next chunk), and Run returns ctx.Err() with the Summary of what was emitted before, once every
 // goroutine it started has returned.
+//
+// Run keeps a result only until it is emitted: once emit has been called with it, nothing in Run
+// refers to it any more (delete it from the map; a slice must clear its element), so a run over a
+// huge tree holds only the results that wait behind a slow file.
 func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Summary, error) {
 	p, err := newProcessor(opts)
 	if err != nil {
@@ -59,7 +62,7 @@ func Run(ctx context.Context, root string, opts Options, emit func(Result)) (Sum
 // Run closes jobs when walk returns. It stops early when ctx is done.
 func walk(ctx context.Context, root string, jobs chan<- job) error {
 	seq := 0
-	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	return walkDir(root, func(path string, d fs.DirEntry, err error) error {
 		j, ok, fatal := newJob(root, path, d, err)
 		if fatal != nil || !ok {
 			return fatal
