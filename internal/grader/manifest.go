@@ -42,6 +42,9 @@ type Exercise struct {
 	// Imports are the import paths this exercise's code may use on top of the manifest's
 	// [allowed] imports (Day 4: "os", "os/exec", "syscall", ...).
 	Imports []string `toml:"imports"`
+	// Given names the files of a capstone that are complete, not stubs (parsing, formatting, I/O
+	// helpers): they have no reference solution, and no mutant replaces them.
+	Given []string `toml:"given"`
 
 	allowed []string // the resolved allowlist: [allowed] imports plus Imports; nil when unrestricted
 }

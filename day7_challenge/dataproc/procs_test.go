@@ -1,0 +1,199 @@
+//go:build unix
+
+package dataproc
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gocourse/week11/internal/coursetest"
+	"github.com/stretchr/testify/require"
+)
+
+// The process tests start this test binary as the workers (see TestMain). Starting a -race binary
+// takes a while on a loaded machine, so their guards are generous; they only elapse on failure.
+const procPatience = 30 * time.Second
+
+// procOpts returns Options whose workers are this test binary, with env added to their environment.
+func procOpts(t *testing.T, procs int, env ...string) Options {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	return Options{Procs: procs, Exe: exe, Env: env}
+}
+
+// processProcs runs ProcessFile in process mode on data within the guard.
+func processProcs(t *testing.T, data []byte, opts Options) (*Table, error) {
+	t.Helper()
+	path := writeFile(t, data)
+	var got *Table
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { got, err = ProcessFile(path, opts) },
+		"ProcessFile with Procs: %d did not return: does it wait for every worker process (cmd.Output or cmd.Wait)?", opts.Procs)
+	return got, err
+}
+
+func TestProcsSameResultAsSequential(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	data := generated(t, 6000, 300, 11)
+	want, _ := reference(data)
+	for _, procs := range []int{1, 3} {
+		got, err := processProcs(t, data, procOpts(t, procs))
+		require.NoError(t, err, "ProcessFile with Procs: %d on a well-formed file", procs)
+		requireSame(t, want, got, fmt.Sprintf("ProcessFile with Procs: %d", procs))
+	}
+}
+
+func TestProcsEmptyFile(t *testing.T) {
+	got, err := processProcs(t, nil, procOpts(t, 3))
+	require.NoError(t, err, "an empty file is not an error")
+	require.NotNil(t, got, "an empty file gives an empty table, not nil")
+	require.Equal(t, "{}\n", Format(got))
+}
+
+func TestProcsReportMalformedLine(t *testing.T) {
+	var b strings.Builder
+	for i := range 60 {
+		switch i {
+		case 33:
+			b.WriteString("first;bad\n")
+		case 50:
+			b.WriteString("second bad\n")
+		default:
+			fmt.Fprintf(&b, "S%d;%d.5\n", i%7, i%40)
+		}
+	}
+	got, err := processProcs(t, []byte(b.String()), procOpts(t, 4))
+	le, ok := errors.AsType[*LineError](err)
+	require.True(t, ok, "ProcessFile with Procs: 4 on a file whose line 34 is malformed: want a *LineError, got %v (table %v)", err, got != nil)
+	require.EqualValues(t, 34, le.Line, "the first malformed line of the file is line 34 (1-based, counted over the whole file)")
+}
+
+func TestProcsRunAtOnce(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	const procs = 3
+	dir, err := os.MkdirTemp("", "dp") // short: Unix socket paths are limited to about 104 bytes
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "g")
+	ln, err := net.Listen("unix", sock)
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var conns []net.Conn
+	arrived := make(chan struct{}, 100)
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			arrived <- struct{}{}
+		}
+	}()
+	release := sync.OnceFunc(func() { // let every waiting worker go on, and later ones not wait
+		ln.Close()
+		<-accepted
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	defer release()
+
+	data := generated(t, 3000, 40, 12)
+	want, _ := reference(data)
+	path := writeFile(t, data)
+	done := make(chan struct{})
+	var got *Table
+	go func() {
+		defer close(done)
+		got, err = ProcessFile(path, procOpts(t, procs, gateEnv+"="+sock))
+	}()
+	timer := time.NewTimer(procPatience)
+	defer timer.Stop()
+	for n := range procs {
+		select {
+		case <-arrived:
+		case <-timer.C:
+			release()
+			<-done
+			t.Fatalf("ProcessFile with Procs: %d: only %d worker processes were running at once, want %d: "+
+				"start every worker before you wait for any (one goroutine per worker, or Start them all, then Wait)", procs, n, procs)
+		case <-done:
+			t.Fatalf("ProcessFile with Procs: %d returned (err %v) before %d worker processes had started; %d did", procs, err, procs, n)
+		}
+	}
+	release()
+	select {
+	case <-done:
+	case <-timer.C:
+		t.Fatal("ProcessFile did not return after its workers were released")
+	}
+	require.NoError(t, err)
+	requireSame(t, want, got, "ProcessFile with 3 worker processes")
+}
+
+func TestProcsWorkerFailureFailsTheRun(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	data := generated(t, 2000, 30, 13)
+	cases := []struct {
+		mode, what string
+		stderr     bool
+	}{
+		{"exit", "every worker exits with status 3 and writes nothing", true},
+		{"notfirst", "every worker but the first exits with status 3", true},
+		{"after", "every worker writes a good partial result, then exits with status 3", true},
+		{"garbage", "every worker writes output that is not a partial result and exits 0", false},
+		{"empty", "every worker writes nothing and exits 0", false},
+	}
+	for _, tc := range cases {
+		got, err := processProcs(t, data, procOpts(t, 3, crashEnv+"="+tc.mode))
+		require.Error(t, err, "ProcessFile with Procs: 3 where %s: a failed worker must fail the run (got a table of %d stations)", tc.what, lenOf(got))
+		if tc.stderr {
+			require.Contains(t, err.Error(), crashMessage,
+				"ProcessFile where %s: the error should include what the worker wrote on its standard error (the *exec.ExitError's Stderr), so that a person can see why", tc.what)
+		}
+		var le *LineError
+		require.False(t, errors.As(err, &le), "ProcessFile where %s: a failed worker is not a malformed line (%v)", tc.what, err)
+	}
+}
+
+func lenOf(t *Table) int {
+	if t == nil {
+		return 0
+	}
+	return t.Len()
+}
+
+func TestProcsProgressReportsEveryRange(t *testing.T) {
+	data := generated(t, 2000, 30, 14)
+	var mu sync.Mutex
+	var sum int64
+	var calls int
+	opts := procOpts(t, 3)
+	opts.Progress = func(n int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		sum += n
+		calls++
+	}
+	_, err := processProcs(t, data, opts)
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, 3, calls, "Progress is called once per worker process")
+	require.EqualValues(t, len(data), sum, "the range sizes passed to Progress add up to the file's size")
+}
