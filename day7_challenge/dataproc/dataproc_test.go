@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/require"
@@ -265,7 +266,7 @@ func process(t *testing.T, data []byte, opts Options) (*Table, error) {
 	path := writeFile(t, data)
 	var got *Table
 	var err error
-	coursetest.WithinFor(t, 20*coursetest.CurrentPatience(), func() { got, err = ProcessFile(path, opts) },
+	coursetest.Within(t, func() { got, err = ProcessFile(path, opts) },
 		"ProcessFile(%+v) did not return: does every worker end once the chunks are handed out (close the channel)?", opts)
 	return got, err
 }
@@ -282,10 +283,19 @@ type gatedReader struct {
 	giveUp  chan struct{}
 	hw      coursetest.HighWater
 	release sync.Once
+	stop    func()
 }
 
-func newGatedReader(data []byte, n int) *gatedReader {
-	return &gatedReader{r: bytes.NewReader(data), n: int64(n), opened: make(chan struct{}), giveUp: make(chan struct{})}
+// newGatedReader returns a gatedReader for n readers over data. If n readers have not met after
+// the test's patience, it lets every call through (the test that needs them to meet then fails
+// on g.opened); stop does the same at once.
+func newGatedReader(t *testing.T, data []byte, n int) *gatedReader {
+	g := &gatedReader{r: bytes.NewReader(data), n: int64(n), opened: make(chan struct{}), giveUp: make(chan struct{})}
+	var once sync.Once
+	g.stop = func() { once.Do(func() { close(g.giveUp) }) }
+	timer := time.AfterFunc(coursetest.CurrentPatience(), g.stop)
+	t.Cleanup(func() { timer.Stop(); g.stop() })
+	return g
 }
 
 func (g *gatedReader) ReadAt(p []byte, off int64) (int, error) {
@@ -315,7 +325,7 @@ func boundaryFile() []byte {
 		"Ñuñoa;-5.5", "A;2.5", long + ";10.0", "Cé;0.1", "Bo;-0.1", "Abha;5.0", "X;7.7",
 	}
 	var b strings.Builder
-	for range 3 {
+	for range 2 {
 		for _, l := range lines {
 			b.WriteString(l + "\n")
 		}
@@ -339,7 +349,12 @@ func scanAll(t *testing.T, data []byte, chunkSize int64) (*Table, error) {
 func TestScanChunkCountsEveryLineOnceAtAnyCut(t *testing.T) {
 	data := boundaryFile()
 	want, _ := reference(data)
-	for cs := int64(1); cs <= int64(len(data))+1; cs++ {
+	sizes := []int64{}
+	for cs := int64(1); cs <= 2*MaxLineLen+10; cs++ { // every size up to two lines
+		sizes = append(sizes, cs)
+	}
+	sizes = append(sizes, 256, 301, int64(len(data))-1, int64(len(data)), int64(len(data))+1)
+	for _, cs := range sizes {
 		got, err := scanAll(t, data, cs)
 		require.NoError(t, err, "chunks of %d bytes of a well-formed file", cs)
 		requireSame(t, want, got, fmt.Sprintf("ScanChunk over chunks of %d bytes (a line is %d to %d bytes; the file %d)", cs, 4, 106, len(data)))
@@ -355,16 +370,16 @@ func TestScanChunkOwnsTheLinesThatStartInIt(t *testing.T) {
 		want []string
 	}{
 		{Chunk{0, 1}, []string{"Aa"}},
-		{Chunk{0, 7}, []string{"Aa"}},         // Bb starts at 7, the next chunk's
-		{Chunk{0, 8}, []string{"Aa", "Bb"}},   // Bb starts at 7 < 8
-		{Chunk{6, 7}, nil},                    // only Aa's '\n'
-		{Chunk{7, 8}, []string{"Bb"}},         // starts exactly on a line
-		{Chunk{1, 14}, []string{"Bb"}},        // mid-line start skips Aa; Cc starts at 14
-		{Chunk{8, 21}, []string{"Cc"}},        // mid-line start skips Bb
-		{Chunk{20, 21}, nil},                  // the final '\n'
-		{Chunk{13, 15}, []string{"Cc"}},       // Off-1 is Bb's last digit, Off is '\n'... Cc starts at 14
-		{Chunk{14, 14 + 1}, []string{"Cc"}},   // a one-byte chunk at a line start reads the whole line
-		{Chunk{15, 21}, nil},                  // inside the last line
+		{Chunk{0, 7}, []string{"Aa"}},       // Bb starts at 7, the next chunk's
+		{Chunk{0, 8}, []string{"Aa", "Bb"}}, // Bb starts at 7 < 8
+		{Chunk{6, 7}, nil},                  // only Aa's '\n'
+		{Chunk{7, 8}, []string{"Bb"}},       // starts exactly on a line
+		{Chunk{1, 14}, []string{"Bb"}},      // mid-line start skips Aa; Cc starts at 14
+		{Chunk{8, 21}, []string{"Cc"}},      // mid-line start skips Bb
+		{Chunk{20, 21}, nil},                // the final '\n'
+		{Chunk{13, 15}, []string{"Cc"}},     // Off-1 is Bb's last digit, Off is '\n'... Cc starts at 14
+		{Chunk{14, 14 + 1}, []string{"Cc"}}, // a one-byte chunk at a line start reads the whole line
+		{Chunk{15, 21}, nil},                // inside the last line
 		{Chunk{0, 21}, []string{"Aa", "Bb", "Cc"}},
 	}
 	for _, tc := range cases {
@@ -417,15 +432,13 @@ func TestScanChunkReportsMalformedLineOffset(t *testing.T) {
 
 func TestSameResultAsSequential(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
-	data := generated(t, 20000, 500, 1)
+	data := generated(t, 15000, 500, 1)
 	want, _ := reference(data)
-	for _, workers := range []int{1, 2, 3, 8} {
-		for _, cs := range []int64{999, 4096, 65536, 0} {
-			opts := Options{Workers: workers, ChunkSize: cs}
-			got, err := process(t, data, opts)
-			require.NoError(t, err, "ProcessFile(%+v) on a well-formed generated file", opts)
-			requireSame(t, want, got, fmt.Sprintf("ProcessFile with %+v", opts))
-		}
+	for _, opts := range []Options{{Workers: 1}, {Workers: 2, ChunkSize: 999}, {Workers: 3, ChunkSize: 4096},
+		{Workers: 8, ChunkSize: 777}, {Workers: 8, ChunkSize: 65536}, {Workers: 4}} {
+		got, err := process(t, data, opts)
+		require.NoError(t, err, "ProcessFile(%+v) on a well-formed generated file", opts)
+		requireSame(t, want, got, fmt.Sprintf("ProcessFile with %+v", opts))
 	}
 }
 
@@ -494,7 +507,7 @@ func TestMalformedLineReportedWithItsLineNumber(t *testing.T) {
 		for _, opts := range []Options{{Workers: 1}, {Workers: 4, ChunkSize: 1}, {Workers: 2, ChunkSize: 9}, {Workers: 8, ChunkSize: 40}} {
 			path := writeFile(t, []byte(tc.data))
 			var err error
-			coursetest.WithinFor(t, 10*coursetest.CurrentPatience(), func() { _, err = ProcessFile(path, opts) },
+			coursetest.Within(t, func() { _, err = ProcessFile(path, opts) },
 				"ProcessFile(%+v) on a file with a malformed line did not return", opts)
 			le, ok := errors.AsType[*LineError](err)
 			require.True(t, ok, "%s, ProcessFile(%+v): want a *LineError for line %d, got %v", tc.name, opts, tc.line, err)
@@ -510,8 +523,8 @@ func TestWorkersScanAtOnce(t *testing.T) {
 	data := generated(t, 4000, 50, 5)
 	want, _ := reference(data)
 	const workers = 4
-	g := newGatedReader(data, workers)
-	defer close(g.giveUp)
+	g := newGatedReader(t, data, workers)
+	defer g.stop()
 	done := make(chan struct{})
 	var got *Table
 	var err error
@@ -541,16 +554,16 @@ func TestWorkersDoNotShareATable(t *testing.T) {
 	// gate makes them really run at once.
 	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Procs(t, 4)
-	data := generated(t, 20000, 20, 6)
+	data := generated(t, 10000, 20, 6)
 	want, _ := reference(data)
-	for range 3 {
-		g := newGatedReader(data, 4)
+	for range 2 {
+		g := newGatedReader(t, data, 4)
 		var got *Table
 		var err error
-		coursetest.WithinFor(t, 10*coursetest.CurrentPatience(), func() {
+		coursetest.WithinFor(t, 2*coursetest.Patience, func() {
 			got, err = Process(g, int64(len(data)), Options{Workers: 4, ChunkSize: 1500})
-		}, "Process with 4 workers did not return (are 4 workers reading at once?)")
-		close(g.giveUp)
+		}, "Process with 4 workers did not return")
+		g.stop()
 		require.NoError(t, err)
 		requireSame(t, want, got, "Process with 4 workers (each needs its own Table: a Table is not safe for concurrent use)")
 	}

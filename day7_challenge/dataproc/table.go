@@ -1,6 +1,7 @@
 package dataproc
 
 import (
+	"errors"
 	"iter"
 	"slices"
 )
@@ -61,6 +62,11 @@ type slot struct {
 
 const initialSlots = 1 << 10
 
+// errConcurrentUse is the panic of a Table found full: a table that is never more than half full
+// can only be found so if several goroutines changed it at once.
+var errConcurrentUse = errors.New("dataproc: Table corrupted: it was used by several goroutines at once " +
+	"(a Table is not safe for concurrent use: give every worker its own)")
+
 // NewTable returns an empty Table.
 func NewTable() *Table {
 	return &Table{slots: make([]slot, initialSlots)}
@@ -72,7 +78,10 @@ func NewTable() *Table {
 func (t *Table) Get(name []byte) *Stats {
 	h := hash(name)
 	mask := uint64(len(t.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
+		if probes > len(t.slots) {
+			panic(errConcurrentUse)
+		}
 		s := &t.slots[i]
 		if s.name == "" {
 			if 2*(t.n+1) > len(t.slots) {
@@ -98,7 +107,10 @@ func (t *Table) Add(name []byte, tenths int64) {
 func (t *Table) Lookup(name string) (Stats, bool) {
 	h := hash([]byte(name))
 	mask := uint64(len(t.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
+		if probes > len(t.slots) {
+			panic(errConcurrentUse)
+		}
 		s := &t.slots[i]
 		if s.name == "" {
 			return Stats{}, false
