@@ -17,28 +17,25 @@ const MaxLineLen = MaxNameLen + 6
 //
 // name aliases line: copy it to keep it. ParseLine does not allocate.
 func ParseLine(line []byte) (name []byte, tenths int64, ok bool) {
-	semi := bytes.IndexByte(line, ';')
-	if semi < 1 || semi > MaxNameLen {
+	// The temperature is at the end and has few shapes: read it backwards, then the ';' before it.
+	n := len(line)
+	if n < 5 || line[n-2] != '.' || !digit(line[n-1]) || !digit(line[n-3]) {
 		return nil, 0, false
 	}
-	t := line[semi+1:]
-	neg := len(t) > 0 && t[0] == '-'
-	if neg {
-		t = t[1:]
+	v := int64(line[n-3]-'0')*10 + int64(line[n-1]-'0')
+	i := n - 4
+	if digit(line[i]) {
+		v += int64(line[i]-'0') * 100
+		i--
 	}
-	var v int64
-	switch {
-	case len(t) == 3 && digit(t[0]) && t[1] == '.' && digit(t[2]):
-		v = int64(t[0]-'0')*10 + int64(t[2]-'0')
-	case len(t) == 4 && digit(t[0]) && digit(t[1]) && t[2] == '.' && digit(t[3]):
-		v = int64(t[0]-'0')*100 + int64(t[1]-'0')*10 + int64(t[3]-'0')
-	default:
-		return nil, 0, false
-	}
-	if neg {
+	if line[i] == '-' {
 		v = -v
+		i--
 	}
-	return line[:semi], v, true
+	if i < 1 || line[i] != ';' || i > MaxNameLen || bytes.IndexByte(line[:i], ';') >= 0 {
+		return nil, 0, false
+	}
+	return line[:i], v, true
 }
 
 func digit(b byte) bool { return '0' <= b && b <= '9' }

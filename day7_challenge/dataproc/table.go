@@ -1,6 +1,7 @@
 package dataproc
 
 import (
+	"encoding/binary"
 	"errors"
 	"iter"
 	"slices"
@@ -47,7 +48,7 @@ func floorDiv(a, b int64) int64 {
 }
 
 // Table maps station names to their Stats. It is an open-addressing hash table (linear probing on a
-// 64-bit FNV-1a hash of the name) made for the hot loop: looking up a station that is already in it
+// 64-bit hash of the name) made for the hot loop: looking up a station that is already in it
 // allocates nothing. A Table is NOT safe for concurrent use: give every worker its own.
 type Table struct {
 	slots []slot // len is a power of two; a slot with name == "" is empty
@@ -163,12 +164,25 @@ func (t *Table) grow() {
 	}
 }
 
-// hash is 64-bit FNV-1a.
+// hash mixes the name eight bytes at a time (a multiply-xorshift on little-endian words): in the hot
+// loop it costs a few nanoseconds for a typical name.
 func hash(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
+	const k = 0x9E3779B97F4A7C15
+	h := uint64(len(b)) * k
+	for ; len(b) >= 8; b = b[8:] {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * k
+		h ^= h >> 32
 	}
-	return h
+	var tail uint64
+	if len(b) > 0 && cap(b) >= 8 {
+		// The bytes after the name (its ';' and temperature, in a line) are in the same array:
+		// load eight and keep the name's. The result is the same as the loop's below.
+		tail = binary.LittleEndian.Uint64(b[:8]) & (1<<(8*len(b)) - 1)
+	} else {
+		for i, c := range b {
+			tail |= uint64(c) << (8 * i)
+		}
+	}
+	h = (h ^ tail) * k
+	return h ^ h>>29
 }

@@ -147,3 +147,24 @@ func TestGivenPartialRoundTrip(t *testing.T) {
 		assert.Error(t, err, "dp.ReadPartial(%q)", bad)
 	}
 }
+
+func TestGivenTableFindsNamesWhateverTheirBackingArray(t *testing.T) {
+	// The hash reads past a short name when the slice's capacity allows: a name cut from a line
+	// and the same name on its own must be the same station.
+	tbl := dp.NewTable()
+	for _, line := range []string{"Ab;1.0", "Abcdefgh;2.0", "Abcdefghi;3.0", "A;4.0"} {
+		name, v, ok := dp.ParseLine([]byte(line + "\nmore bytes after the line"))
+		require.False(t, ok)
+		name, v, ok = dp.ParseLine([]byte(line))
+		require.True(t, ok)
+		long := append([]byte(line), "\nZZZZZZZZZZZZ"...)
+		tbl.Add(long[:len(name)], v)
+		tbl.Add([]byte(string(name)), v) // capacity == length
+	}
+	require.Equal(t, 4, tbl.Len())
+	for _, n := range []string{"Ab", "Abcdefgh", "Abcdefghi", "A"} {
+		s, ok := tbl.Lookup(n)
+		require.True(t, ok, n)
+		assert.EqualValues(t, 2, s.Count, "%s: the same name through two slices is one station", n)
+	}
+}
