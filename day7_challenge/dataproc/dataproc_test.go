@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gocourse/week11/internal/coursetest"
@@ -44,24 +45,20 @@ const crashMessage = "test worker exploded on purpose"
 
 // testWorker is a worker process. Crash modes:
 //
-//	exit     write crashMessage to stderr and exit 3 without output
-//	after    do the work, write the partial result, then crashMessage and exit 3
-//	notfirst exit 3 with crashMessage unless the range starts at byte 0 (one worker of many fails)
-//	garbage  write something that is not a partial result and exit 0
-//	empty    write nothing and exit 0
+//	exit       write crashMessage to stderr and exit 3 without output
+//	after      do the work, write the partial result, then crashMessage and exit 3
+//	notfirst   exit 3 with crashMessage unless the range starts at byte 0 (one worker of many fails)
+//	firstwaits like notfirst, and the worker of byte 0 waits at the gate
+//	garbage    write something that is not a partial result and exit 0
+//	empty      write nothing and exit 0
 func testWorker(args []string) int {
-	if sock := os.Getenv(gateEnv); sock != "" {
-		if c, err := net.Dial("unix", sock); err == nil {
-			_, _ = c.Read(make([]byte, 1)) // until the test closes the connection
-			c.Close()
-		}
-	}
 	crash := func() int { fmt.Fprintln(os.Stderr, crashMessage); return 3 }
+	first := len(args) > 1 && args[1] == "0"
 	switch os.Getenv(crashEnv) {
 	case "exit":
 		return crash()
-	case "notfirst":
-		if len(args) > 1 && args[1] != "0" {
+	case "notfirst", "firstwaits":
+		if !first {
 			return crash()
 		}
 	case "garbage":
@@ -69,6 +66,12 @@ func testWorker(args []string) int {
 		return 0
 	case "empty":
 		return 0
+	}
+	if sock := os.Getenv(gateEnv); sock != "" {
+		if c, err := net.Dial("unix", sock); err == nil {
+			_, _ = c.Read(make([]byte, 1)) // until the test closes the connection
+			c.Close()
+		}
 	}
 	if err := ServeWorker(args, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -314,6 +317,45 @@ func (g *gatedReader) ReadAt(p []byte, off int64) (int, error) {
 	return g.r.ReadAt(p, off)
 }
 
+// heldReader is an io.ReaderAt for tests inside a synctest bubble: a ReadAt call at an offset that
+// hold reports waits (durably, on a channel) until the test changes hold with set. After
+// synctest.Wait, waiting says exactly how many calls are held.
+type heldReader struct {
+	r       *bytes.Reader
+	mu      sync.Mutex
+	hold    func(off int64) bool
+	wake    chan struct{} // closed and replaced by every set
+	waiting atomic.Int64
+}
+
+// newHeldReader must be called inside the bubble.
+func newHeldReader(data []byte, hold func(off int64) bool) *heldReader {
+	return &heldReader{r: bytes.NewReader(data), hold: hold, wake: make(chan struct{})}
+}
+
+func (h *heldReader) ReadAt(p []byte, off int64) (int, error) {
+	for {
+		h.mu.Lock()
+		held, wake := h.hold != nil && h.hold(off), h.wake
+		h.mu.Unlock()
+		if !held {
+			return h.r.ReadAt(p, off)
+		}
+		h.waiting.Add(1)
+		<-wake
+		h.waiting.Add(-1)
+	}
+}
+
+// set replaces hold (nil holds nothing) and wakes every held call to look again.
+func (h *heldReader) set(hold func(off int64) bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hold = hold
+	close(h.wake)
+	h.wake = make(chan struct{})
+}
+
 // ---- ScanChunk --------------------------------------------------------------------------------
 
 // boundaryFile has lines of many lengths: a 1-byte name, a 100-byte name, non-ASCII names,
@@ -518,35 +560,74 @@ func TestMalformedLineReportedWithItsLineNumber(t *testing.T) {
 }
 
 func TestWorkersScanAtOnce(t *testing.T) {
-	coursetest.CheckLeaksIfPassing(t)
-	coursetest.Procs(t, 4)
+	// In a synctest bubble every ReadAt is held until all goroutines are blocked: then exactly as
+	// many calls are held as workers scan at once.
 	data := generated(t, 4000, 50, 5)
 	want, _ := reference(data)
 	const workers = 4
-	g := newGatedReader(t, data, workers)
-	defer g.stop()
-	done := make(chan struct{})
-	var got *Table
-	var err error
-	go func() {
-		defer close(done)
-		got, err = Process(g, int64(len(data)), Options{Workers: workers, ChunkSize: 2048})
-	}()
-	timeout, stop := coursetest.Guard()
-	defer stop()
-	select {
-	case <-g.opened:
-	case <-timeout:
-		t.Fatalf("Process with Workers: %d never had %d ReadAt calls in progress at once (at most %d): "+
-			"do the workers scan chunks at the same time, each in its own goroutine?", workers, workers, g.hw.Max())
+	opts := Options{Workers: workers, ChunkSize: 2048}
+	chunks := len(Split(int64(len(data)), opts.ChunkSize))
+	coursetest.Bubble(t, "Process deadlocked: do the workers end once the chunks are handed out (close the channel), and does Process wait for them?", func(t *testing.T) {
+		h := newHeldReader(data, func(int64) bool { return true })
+		type result struct {
+			t   *Table
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			tbl, err := Process(h, int64(len(data)), opts)
+			done <- result{tbl, err}
+		}()
+		synctest.Wait()
+		atOnce := h.waiting.Load()
+		h.set(nil)
+		res := <-done
+		if atOnce != workers {
+			t.Fatalf("Process(%d chunks, Workers: %d) scanned %d chunks at once, want exactly %d: %s", chunks, workers, atOnce, workers,
+				map[bool]string{true: "start the workers first, all of them, and let each take chunks from a channel",
+					false: "start Workers goroutines, not one per chunk"}[atOnce < workers])
+		}
+		require.NoError(t, res.err)
+		requireSame(t, want, res.t, "Process with 4 workers")
+	})
+}
+
+func TestFirstMalformedLineOfTheFileWins(t *testing.T) {
+	// Three chunks, three workers: the last chunk's bad line is found first (the test holds the
+	// others' reads until it has been), yet the error must be the first chunk's.
+	var b strings.Builder
+	for i := range 90 {
+		switch i {
+		case 40:
+			b.WriteString("early bad line\n")
+		case 80:
+			b.WriteString("late bad line\n")
+		default:
+			fmt.Fprintf(&b, "S%d;%d.%d\n", i%9, i%30, i%10)
+		}
 	}
-	select {
-	case <-done:
-	case <-coursetest.After():
-		t.Fatal("Process did not return after its workers had started")
-	}
-	require.NoError(t, err)
-	requireSame(t, want, got, "Process with 4 workers")
+	data := []byte(b.String())
+	early := int64(strings.Index(b.String(), "early"))
+	opts := Options{Workers: 3, ChunkSize: int64(len(data)+2) / 3}
+	chunks := Split(int64(len(data)), opts.ChunkSize)
+	require.Len(t, chunks, 3)
+	require.True(t, chunks[1].Off < early && early < chunks[1].End && int64(strings.Index(b.String(), "late")) > chunks[2].Off)
+	coursetest.Bubble(t, "Process deadlocked: do the workers end once the chunks are handed out, and does Process wait for them?", func(t *testing.T) {
+		last := chunks[2].Off - 1 // where the last chunk starts reading
+		h := newHeldReader(data, func(off int64) bool { return off < last })
+		done := make(chan error, 1)
+		go func() {
+			_, err := Process(h, int64(len(data)), opts)
+			done <- err
+		}()
+		synctest.Wait() // the last chunk has been scanned; the others wait
+		h.set(nil)
+		err := <-done
+		le, ok := errors.AsType[*LineError](err)
+		require.True(t, ok, "Process on a file with two malformed lines: want a *LineError, got %v", err)
+		require.Equal(t, early, le.Offset, "Process returned the error of %q, want the first malformed line of the file, %q, "+
+			"even when a worker finds a later one first: keep an error per chunk and return the first in chunk order", le.Text, "early bad line")
+	})
 }
 
 func TestWorkersDoNotShareATable(t *testing.T) {

@@ -74,9 +74,16 @@ func TestProcsReportMalformedLine(t *testing.T) {
 	require.EqualValues(t, 34, le.Line, "the first malformed line of the file is line 34 (1-based, counted over the whole file)")
 }
 
-func TestProcsRunAtOnce(t *testing.T) {
-	coursetest.CheckLeaksIfPassing(t)
-	const procs = 3
+// procGate is the test's end of DATAPROC_TEST_GATE: worker processes connect to its socket and wait
+// until release closes their connections.
+type procGate struct {
+	env     string        // the environment entry that makes workers wait at the gate
+	arrived chan struct{} // receives once per worker that connected
+	release func()        // lets every waiting worker go on (and later ones not wait); idempotent
+}
+
+func newProcGate(t *testing.T) *procGate {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "dp") // short: Unix socket paths are limited to about 104 bytes
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
@@ -85,7 +92,7 @@ func TestProcsRunAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var conns []net.Conn
-	arrived := make(chan struct{}, 100)
+	g := &procGate{env: gateEnv + "=" + sock, arrived: make(chan struct{}, 100)}
 	accepted := make(chan struct{})
 	go func() {
 		defer close(accepted)
@@ -97,10 +104,10 @@ func TestProcsRunAtOnce(t *testing.T) {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
-			arrived <- struct{}{}
+			g.arrived <- struct{}{}
 		}
 	}()
-	release := sync.OnceFunc(func() { // let every waiting worker go on, and later ones not wait
+	g.release = sync.OnceFunc(func() {
 		ln.Close()
 		<-accepted
 		mu.Lock()
@@ -109,24 +116,31 @@ func TestProcsRunAtOnce(t *testing.T) {
 			c.Close()
 		}
 	})
-	defer release()
+	t.Cleanup(g.release)
+	return g
+}
 
+func TestProcsRunAtOnce(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	const procs = 3
+	gate := newProcGate(t)
 	data := generated(t, 3000, 40, 12)
 	want, _ := reference(data)
 	path := writeFile(t, data)
 	done := make(chan struct{})
 	var got *Table
+	var err error
 	go func() {
 		defer close(done)
-		got, err = ProcessFile(path, procOpts(t, procs, gateEnv+"="+sock))
+		got, err = ProcessFile(path, procOpts(t, procs, gate.env))
 	}()
 	timeout, stop := coursetest.Guard()
 	defer stop()
 	for n := range procs {
 		select {
-		case <-arrived:
+		case <-gate.arrived:
 		case <-timeout:
-			release()
+			gate.release()
 			<-done
 			t.Fatalf("ProcessFile with Procs: %d: only %d worker processes were running at once, want %d: "+
 				"start every worker before you wait for any (one goroutine per worker, or Start them all, then Wait)", procs, n, procs)
@@ -134,12 +148,36 @@ func TestProcsRunAtOnce(t *testing.T) {
 			t.Fatalf("ProcessFile with Procs: %d returned (err %v) before %d worker processes had started; %d did", procs, err, procs, n)
 		}
 	}
-	release()
+	gate.release()
 	if !coursetest.WithinFor(t, procPatience, func() { <-done }, "ProcessFile did not return after its workers were released") {
 		return
 	}
 	require.NoError(t, err)
 	requireSame(t, want, got, "ProcessFile with 3 worker processes")
+}
+
+func TestProcsFailureStopsTheOtherWorkers(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	gate := newProcGate(t)
+	path := writeFile(t, generated(t, 3000, 40, 15))
+	done := make(chan error, 1)
+	go func() {
+		_, err := ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
+		done <- err
+	}()
+	// The first worker waits at the gate until the test releases it (or it is killed before it
+	// gets there); the two others crash at once.
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	select {
+	case err := <-done:
+		require.Error(t, err, "two of three worker processes failed: the run fails")
+	case <-timeout:
+		gate.release()
+		<-done
+		t.Fatal("ProcessFile with Procs: 3 kept waiting for a worker process after another one had failed: " +
+			"a failure must stop the others (run them with WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)")
+	}
 }
 
 func TestProcsWorkerFailureFailsTheRun(t *testing.T) {

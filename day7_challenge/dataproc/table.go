@@ -2,7 +2,6 @@ package dataproc
 
 import (
 	"encoding/binary"
-	"errors"
 	"iter"
 	"slices"
 )
@@ -63,10 +62,10 @@ type slot struct {
 
 const initialSlots = 1 << 10
 
-// errConcurrentUse is the panic of a Table found full: a table that is never more than half full
-// can only be found so if several goroutines changed it at once.
-var errConcurrentUse = errors.New("dataproc: Table corrupted: it was used by several goroutines at once " +
-	"(a Table is not safe for concurrent use: give every worker its own)")
+// concurrentUse is the panic of a Table found full: a table that is never more than half full can
+// only be found so if several goroutines changed it at once.
+const concurrentUse = "dataproc: Table corrupted: it was used by several goroutines at once " +
+	"(a Table is not safe for concurrent use: give every worker its own)"
 
 // NewTable returns an empty Table.
 func NewTable() *Table {
@@ -81,7 +80,7 @@ func (t *Table) Get(name []byte) *Stats {
 	mask := uint64(len(t.slots) - 1)
 	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
 		if probes > len(t.slots) {
-			panic(errConcurrentUse)
+			panic(concurrentUse)
 		}
 		s := &t.slots[i]
 		if s.name == "" {
@@ -110,7 +109,7 @@ func (t *Table) Lookup(name string) (Stats, bool) {
 	mask := uint64(len(t.slots) - 1)
 	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
 		if probes > len(t.slots) {
-			panic(errConcurrentUse)
+			panic(concurrentUse)
 		}
 		s := &t.slots[i]
 		if s.name == "" {
