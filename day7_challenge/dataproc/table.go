@@ -62,8 +62,8 @@ type slot struct {
 
 const initialSlots = 1 << 10
 
-// concurrentUse is the panic of a Table found full: a table that is never more than half full can
-// only be found so if several goroutines changed it at once.
+// concurrentUse is the panic of a Table found corrupted: a lookup never passes more full slots than
+// the table has stations, unless several goroutines changed the table at once.
 const concurrentUse = "dataproc: Table corrupted: it was used by several goroutines at once " +
 	"(a Table is not safe for concurrent use: give every worker its own)"
 
@@ -79,7 +79,7 @@ func (t *Table) Get(name []byte) *Stats {
 	h := hash(name)
 	mask := uint64(len(t.slots) - 1)
 	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
-		if probes > len(t.slots) {
+		if probes > t.n { // more slots in a row than stations: impossible, unless raced
 			panic(concurrentUse)
 		}
 		s := &t.slots[i]
@@ -108,7 +108,7 @@ func (t *Table) Lookup(name string) (Stats, bool) {
 	h := hash([]byte(name))
 	mask := uint64(len(t.slots) - 1)
 	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
-		if probes > len(t.slots) {
+		if probes > t.n { // more slots in a row than stations: impossible, unless raced
 			panic(concurrentUse)
 		}
 		s := &t.slots[i]

@@ -182,14 +182,36 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 		}
 		er.solFiles[n] = data
 	}
+	// A capstone's given files (complete, not stubs) are type-checked with its solution but not mutated.
+	given := map[string][]byte{}
+	for _, n := range e.Given {
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(e.ID), n))
+		if err != nil {
+			return nil, fmt.Errorf("%s: given file: %w", e.ID, err)
+		}
+		given[n] = data
+	}
+	withGiven := func(pkg map[string][]byte) map[string][]byte {
+		out := map[string][]byte{}
+		for n, src := range given {
+			out[n] = src
+		}
+		for n, src := range pkg {
+			out[n] = src
+		}
+		return out
+	}
 	pkgPath := path.Join(modPath, e.ID)
-	files, info, err := c.Check(pkgPath, er.solFiles)
+	files, info, err := c.Check(pkgPath, withGiven(er.solFiles))
 	if err != nil {
 		return nil, fmt.Errorf("%s: the reference solution does not type-check: %w", e.ID, err)
 	}
 	var all []Mutant
 	for _, f := range files {
 		name := filepath.Base(c.Fset.File(f.Pos()).Name())
+		if _, ok := er.solFiles[name]; !ok {
+			continue // a given file
+		}
 		for _, m := range Generate(c.Fset, f, er.solFiles[name], info) {
 			m.Diff = Diff("a/solutions/"+e.ID+"/"+name, "b/solutions/"+e.ID+"/"+name+" ("+m.ID+")", er.solFiles[name], m.Src)
 			all = append(all, m)
@@ -222,7 +244,7 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 			pkg[n] = src
 		}
 		pkg[m.File] = m.Src
-		if _, _, err := c.Check(pkgPath, pkg); err != nil {
+		if _, _, err := c.Check(pkgPath, withGiven(pkg)); err != nil {
 			r.Status, r.Reason = NoCompile, err.Error()
 		}
 		er.Mutants = append(er.Mutants, r)
