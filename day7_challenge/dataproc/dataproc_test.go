@@ -739,3 +739,26 @@ func TestMergeManyPartsWithUnevenCounts(t *testing.T) {
 	}
 	requireSame(t, want, dst, "Merge of four parts with uneven counts")
 }
+
+func TestScanChunkBiggerThanItsReads(t *testing.T) {
+	// 70,000 lines of exactly 16 bytes: 1.1 MB, more than one read buffer, and every power-of-two
+	// buffer of 16 bytes or more ends exactly at a '\n', where a scanner that stops at the end of
+	// its buffer loses the rest of the chunk.
+	var block bytes.Buffer
+	for i := range 1000 {
+		fmt.Fprintf(&block, "Station%04d;%d.%d\n", i, i%10, i%7) // 11 + 1 + 3 + 1 bytes
+	}
+	const repeat = 70
+	data := bytes.Repeat(block.Bytes(), repeat)
+	require.Equal(t, 1000*repeat*16, len(data))
+	want, _ := reference(block.Bytes())
+	for _, s := range want {
+		s.sum *= repeat
+		s.count *= repeat
+	}
+	for _, cs := range []int64{int64(len(data))} {
+		got, err := scanAll(t, data, cs)
+		require.NoError(t, err, "chunks of %d bytes", cs)
+		requireSame(t, want, got, fmt.Sprintf("ScanChunk over chunks of %d bytes of a %d-byte file (several reads per chunk)", cs, len(data)))
+	}
+}
