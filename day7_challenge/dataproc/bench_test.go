@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The benchmark: the same 10 million generated rows, side by side in one run, by
@@ -18,8 +19,10 @@ import (
 //	goroutines  Process (ProcessFile with Procs = 0): a chunked parallel scan;
 //	procs       ProcessProcs: one worker process per core, each scanning its byte range.
 //
-// Each reports rows/s/core (rows per second divided by GOMAXPROCS) and, after naive has run in the
-// same process, its speedup over naive. Run it on the reference solution with
+// Each reports rows/s/core (rows per second divided by GOMAXPROCS), cpu-ns/row (the CPU time of this
+// process and its worker processes per row: the work done, whatever else the machine runs) and,
+// after naive has run in the same process, its speedup over naive (wall time) and cpu-ratio (naive's
+// CPU time per row over this one's). Run it on the reference solution with
 //
 //	go test -run '^$' -bench Dataproc -benchtime 3x -overlay="$(go run ./cmd/course overlay day7_challenge/dataproc)" ./day7_challenge/dataproc/
 const (
@@ -90,16 +93,25 @@ func naive(path string) (map[string]*naiveStats, error) {
 
 func BenchmarkDataproc(b *testing.B) {
 	path := benchFile(b)
-	var naiveNs float64 // ns per op of naive, once it has run
+	var naiveNs, naiveCPU float64 // per op of naive, once it has run: wall and CPU nanoseconds
+	var cpuStart time.Duration
 	report := func(b *testing.B) {
 		ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		cpu := float64((cpuTime() - cpuStart).Nanoseconds()) / float64(b.N)
 		b.ReportMetric(benchRows/(ns/1e9)/float64(runtime.GOMAXPROCS(0)), "rows/s/core")
+		if cpu > 0 {
+			b.ReportMetric(cpu/benchRows, "cpu-ns/row")
+		}
 		if naiveNs > 0 {
 			b.ReportMetric(naiveNs/ns, "speedup")
+		}
+		if naiveCPU > 0 && cpu > 0 {
+			b.ReportMetric(naiveCPU/cpu, "cpu-ratio")
 		}
 	}
 	var want int // stations, from naive
 	b.Run("naive", func(b *testing.B) {
+		cpuStart = cpuTime()
 		for b.Loop() {
 			m, err := naive(path)
 			if err != nil {
@@ -109,6 +121,7 @@ func BenchmarkDataproc(b *testing.B) {
 		}
 		report(b)
 		naiveNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		naiveCPU = float64((cpuTime() - cpuStart).Nanoseconds()) / float64(b.N)
 	})
 	check := func(b *testing.B, t *Table, err error) {
 		b.Helper()
@@ -124,6 +137,7 @@ func BenchmarkDataproc(b *testing.B) {
 		}
 	}
 	b.Run("goroutines", func(b *testing.B) {
+		cpuStart = cpuTime()
 		for b.Loop() {
 			t, err := ProcessFile(path, Options{})
 			check(b, t, err)
@@ -135,6 +149,7 @@ func BenchmarkDataproc(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpuStart = cpuTime()
 		for b.Loop() {
 			t, err := ProcessFile(path, Options{Procs: runtime.GOMAXPROCS(0), Exe: exe})
 			check(b, t, err)
