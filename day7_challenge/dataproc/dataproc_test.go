@@ -573,7 +573,8 @@ func TestWorkersScanAtOnce(t *testing.T) {
 	const workers = 4
 	opts := Options{Workers: workers, ChunkSize: 2048}
 	chunks := len(Split(int64(len(data)), opts.ChunkSize))
-	coursetest.Bubble(t, "Process deadlocked: do the workers end once the chunks are handed out (close the channel), and does Process wait for them?", func(t *testing.T) {
+	coursetest.Bubble(t, "Process did not finish while the test held its reads: do the workers end once the chunks are handed out (close the channel)? "+
+		"A lock held around ScanChunk makes the workers take turns (and stalls this test): each worker needs its own Table, not a lock", func(t *testing.T) {
 		h := newHeldReader(data, func(int64) bool { return true })
 		type result struct {
 			t   *Table
@@ -618,7 +619,8 @@ func TestFirstMalformedLineOfTheFileWins(t *testing.T) {
 	chunks := Split(int64(len(data)), opts.ChunkSize)
 	require.Len(t, chunks, 3)
 	require.True(t, chunks[1].Off < early && early < chunks[1].End && int64(strings.Index(b.String(), "late")) > chunks[2].Off)
-	coursetest.Bubble(t, "Process deadlocked: do the workers end once the chunks are handed out, and does Process wait for them?", func(t *testing.T) {
+	coursetest.Bubble(t, "Process did not finish while the test held the first chunks' reads: do the workers end once the chunks are handed out? "+
+		"A lock held around ScanChunk makes the workers take turns (and stalls this test)", func(t *testing.T) {
 		last := chunks[2].Off - 1 // where the last chunk starts reading
 		h := newHeldReader(data, func(off int64) bool { return off < last })
 		done := make(chan error, 1)
