@@ -6,7 +6,10 @@ TOOLS    := $(GO) tool -modfile=tools/go.mod
 export GORACE := atexit_sleep_ms=0
 
 # The exercise packages, for `make stress`.
-DAYS     := ./day1_threading/... ./day2_sync/... ./day3_queues/... ./day4_processes/... ./day5_futures/... ./day6_performance/...
+DAYS     := ./day1_threading/... ./day2_sync/... ./day3_queues/... ./day4_processes/... ./day5_futures/... ./day6_performance/... ./day7_challenge/...
+# Packages below an exercise (a demo, a capstone's commands and given-code tests): `verify` does not
+# grade them, `make test` runs their tests on the reference solutions.
+SUBPKGS   = $(shell $(GO) list ./day1_threading/... ./day2_sync/... ./day3_queues/... ./day4_processes/... ./day5_futures/... ./day6_performance/... ./day7_challenge/... 2>/dev/null | grep -E '/day[1-7]_[^/]+/[^/]+/.')
 # What `make bench` benchmarks; pass PKG=./day3_queues/concmap/ to narrow it.
 PKG      ?= ./day1_threading/parallel/
 # Extra flags for `make grade`, e.g. GRADE_FLAGS="--json grade.json" or a pattern: GRADE_FLAGS=day2_sync
@@ -25,7 +28,7 @@ define instructors_only
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help grade watch test verify mutate vet staticcheck lint actionlint bench stress fmt
+.PHONY: help grade watch test verify mutate vet staticcheck lint actionlint bench bench-capstones stress fmt
 
 help: ## list the targets
 	@echo "Week 11: Concurrency in Go"
@@ -43,7 +46,10 @@ grade: ## your scorecard: every exercise, its status and points, and where to go
 	@$(GO) run ./cmd/course grade $(GRADE_FLAGS)
 
 test: vet staticcheck ## verify the course itself: vet, staticcheck, the grader's tests, `verify`
-	$(GO) test -race -count=1 ./internal/... ./cmd/... ./day6_performance/choose/crashdemo/ ./day7_challenge/dataproc/given/ ./day7_challenge/dataproc/cmd/...
+	$(GO) test -race -count=1 ./internal/... ./cmd/...
+ifneq ($(STUDENT_EDITION),yes)
+	$(GO) test -race -count=1 -overlay="$$($(GO) run ./cmd/course overlay)" $(SUBPKGS)
+endif
 	$(GO) run ./cmd/course verify -q
 
 verify: ## every solution passes, every stub and every mutant fails
@@ -54,15 +60,12 @@ mutate: ## instructors: generated mutants of every solution; the survivors as di
 
 # The pitfalls stub is buggy on purpose, and go vet finds two of its bugs: vet it with its solution
 # swapped in (where there are solutions), and everything else as it is.
-# A capstone's solution files do not compile alone (the capstone's given files are not in solutions/):
-# they are vetted through the overlay, in place.
 vet:
-	$(GO) vet $$($(GO) list ./... | grep -v '/day6_performance/pitfalls$$' | grep -v '/solutions/day7_challenge/dataproc$$')
-	@if [ -d solutions/day7_challenge/dataproc ]; then $(GO) vet -overlay="$$($(GO) run ./cmd/course overlay day7_challenge/dataproc)" ./day7_challenge/dataproc/...; fi
-	@if [ -d solutions ]; then $(GO) vet -overlay="$$($(GO) run ./cmd/course overlay day6_performance/pitfalls)" ./day6_performance/pitfalls/; fi
+	$(GO) vet $$($(GO) list ./... | grep -v '/day6_performance/pitfalls$$')
+	@if [ -d solutions ]; then $(GO) vet -overlay="$$($(GO) run ./cmd/course overlay day6_performance/pitfalls 7)" ./day6_performance/pitfalls/ ./day7_challenge/...; fi
 
 staticcheck:
-	$(TOOLS) staticcheck $$($(GO) list ./... | grep -v '/solutions/day7_challenge/dataproc$$')
+	$(TOOLS) staticcheck ./...
 
 actionlint:
 	$(TOOLS) actionlint
@@ -73,6 +76,17 @@ bench: ## run benchmarks 5 times and summarise them with benchstat (PKG=./day1_t
 	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1,2,4 -count=5 $(if $(SOLUTIONS),-overlay="$$($(GO) run ./cmd/course overlay)") $(PKG) | tee bench.txt
 	$(TOOLS) benchstat bench.txt
 	@echo "Saved to bench.txt. Compare two runs: $(TOOLS) benchstat old.txt bench.txt"
+
+# Each capstone's benchmark against its named baseline, on the reference solutions, side by side in one
+# run: the ratios the capstone READMEs quote.
+bench-capstones: ## instructors: the capstones against their baselines (colly, sha256sum, a naive scan, time.AfterFunc)
+ifeq ($(STUDENT_EDITION),yes)
+	$(instructors_only)
+else
+	@overlay="$$($(GO) run ./cmd/course overlay 7)" && set -x && \
+	$(GO) test -run '^$$' -bench HashVsSha256sum -benchtime 3x -overlay="$$overlay" ./day7_challenge/fileproc/ && \
+	$(GO) test -run '^$$' -bench Dispatch -benchtime 5x -benchmem -overlay="$$overlay" ./day7_challenge/scheduler/
+endif
 
 stress: ## instructors: the reference solutions, 50 runs in a row and at -cpu=1,2,4
 ifeq ($(STUDENT_EDITION),yes)

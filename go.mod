@@ -17,3 +17,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )
+
+// The capstones' solutions replace only their stub files and do not build on their own: go
+// commands over ./... skip them, and make vet checks them through the solution overlay.
+ignore ./solutions/day7_challenge

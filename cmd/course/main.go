@@ -12,6 +12,7 @@
 //	course export --student DIR          write the student edition, without solutions (instructors)
 //	course overlay [--mutant N]          write a go test -overlay file for the solutions (instructors)
 //	course trace  EXERCISE [BENCH]       draw what ran when, from the execution tracer, as an SVG
+//	course run    [--solutions] PKG [-- ARGS]  build and run a command (a capstone's), on the solutions
 //
 // Run it from anywhere inside the course: `go run ./cmd/course grade`, or `make grade`.
 package main
@@ -49,6 +50,10 @@ Usage:
   course trace  [flags] EXERCISE [BENCH]
                                        draw what ran when (one lane per P), from
                                        the execution tracer, as an SVG picture
+  course run [--solutions] PKG [-- ARGS...]
+                                       build and run a command, such as a
+                                       capstone's (./day7_challenge/.../cmd/...);
+                                       --solutions: on the reference solutions
   course report --raw FILE [--changed-files FILE] [--json F] [--markdown F]
                 [--classroom F]        CI, trusted side: re-score an untrusted
                                        grade.json
@@ -131,6 +136,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdExport(args[1:], stdout, stderr)
 	case "trace":
 		return cmdTrace(ctx, args[1:], stdout, stderr)
+	case "run":
+		return cmdRun(ctx, args[1:], stdout, stderr)
 	}
 	return &exitError{2, fmt.Sprintf("unknown command %q (try 'course help')", args[0])}
 }

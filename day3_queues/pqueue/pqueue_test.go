@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -317,6 +318,59 @@ func TestPopStopsWatchingItsContext(t *testing.T) {
 			"context: Pop must call the stop func that context.AfterFunc returns (defer stop()). Otherwise "+
 			"every Pop leaves its watch behind until the context ends (for a context from outside the context "+
 			"package, that is a goroutine per Pop).\n%v", err)
+	}
+}
+
+// cancelledAtFirstCheck is a cancellable context whose first Err call cancels it and then answers
+// nil, as if the cancel had come a moment after the check: it stands for the unlucky interleaving
+// where a waiting Pop has just seen ctx.Err() == nil and is about to Wait when the context ends.
+// Before it answers, it lets whatever the cancel woke (the func given to context.AfterFunc, or a
+// watcher goroutine of Pop's own) run until it blocks or ends, so that a wake-up sent without the
+// lock is sent in that window, every time.
+type cancelledAtFirstCheck struct {
+	context.Context
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *cancelledAtFirstCheck) Err() error {
+	first := false
+	c.once.Do(func() { first = true })
+	if !first {
+		return c.Context.Err()
+	}
+	c.cancel()
+	settled := func() bool {
+		for _, g := range coursetest.Goroutines() {
+			mine := strings.Contains(g.Stack, "/day3_queues/pqueue.") && !strings.Contains(g.Stack, "cancelledAtFirstCheck")
+			if mine && (g.State == "running" || g.State == "runnable") {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(time.Second); !settled() && time.Now().Before(deadline); {
+		runtime.Gosched()
+	}
+	return nil
+}
+
+func TestPopCancelledJustAfterItsCheck(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	for range 3 {
+		inner, cancel := context.WithCancel(context.Background())
+		ctx := &cancelledAtFirstCheck{Context: inner, cancel: cancel}
+		q := New[int]()
+		var err error
+		if !coursetest.Within(t, func() { _, err = q.Pop(ctx) },
+			"a Pop on an empty queue whose context ended just after Pop checked ctx.Err() never returned: the "+
+				"wake-up came between the check and Wait, with nobody waiting yet, and was lost. The func that "+
+				"context.AfterFunc runs must take the queue's lock before it calls Broadcast: then it cannot run "+
+				"until the waiter is inside Wait") {
+			q.Push(0, 0) // let the stuck Pop finish
+			return
+		}
+		require.ErrorIs(t, err, context.Canceled, "Pop must return ctx.Err() when its context ends first")
 	}
 }
 

@@ -61,6 +61,9 @@ type Options struct {
 	// such as where the reports will be written.
 	Sandbox bool
 	Hide    []string
+	// Binaries, if set, keeps the test binaries built by one Grade call for the next ones (see
+	// BinaryCache); verify sets it.
+	Binaries *BinaryCache
 
 	noStatic bool   // tests only: run flagged code, to test the run-time defences on their own
 	modPath  string // the course's module path, read once per run
@@ -107,7 +110,7 @@ func Grade(ctx context.Context, exs []Exercise, opts Options) (*Report, error) {
 	hb := newHeartbeat(opts.Progress)
 	defer hb.stop()
 	hb.begin("building the test binaries")
-	builds, err := buildAll(ctx, &opts, exs, filepath.Join(tmp, "bin"), overlayFile)
+	builds, err := opts.Binaries.build(ctx, &opts, exs, tmp, overlayFile)
 	hb.end("building the test binaries")
 	if err != nil {
 		return nil, err

@@ -23,7 +23,8 @@ type ProtectedChange struct {
 
 // Protect makes everything in root but the students' exercise files what it is at the git commit ref,
 // and reports every path it had to change. Exercise files are the non-test .go files directly inside
-// an exercise directory listed in ref's manifest that exist at ref (a new file is removed); everything else — tests, testdata, the manifest,
+// an exercise directory listed in ref's manifest that exist at ref and are not a capstone's given
+// files (a new file is removed); everything else — tests, testdata, the manifest,
 // cmd/, internal/, go.mod, go.sum, the Makefile, .github/, and any file a pull request adds, such as a
 // go.work or an assembly file — comes from ref. It rewrites the working tree: run it in a throwaway
 // checkout (as the grading workflow does), never in a clone you care about.
@@ -58,8 +59,12 @@ func Protect(ctx context.Context, root, ref string) ([]ProtectedChange, error) {
 		return nil, fmt.Errorf("the protected commit's %s: %w", ManifestFile, err)
 	}
 	exerciseDirs := map[string]bool{}
+	given := map[string]bool{} // a capstone's given files come from ref like the tests
 	for _, e := range m.Exercises {
 		exerciseDirs[e.ID] = true
+		for _, f := range e.Given {
+			given[e.ID+"/"+f] = true
+		}
 	}
 	// Only the exercise files the protected commit has may come from the pull request: a new file in
 	// an exercise directory is removed like any other, so that code nobody wrote a stub for never runs.
@@ -73,7 +78,7 @@ func Protect(ctx context.Context, root, ref string) ([]ProtectedChange, error) {
 	}
 	allowed := func(p string) bool {
 		dir, file := path.Split(p)
-		return exerciseDirs[strings.TrimSuffix(dir, "/")] && strings.HasSuffix(file, ".go") && !strings.HasSuffix(file, "_test.go") && baseFiles[p]
+		return exerciseDirs[strings.TrimSuffix(dir, "/")] && strings.HasSuffix(file, ".go") && !strings.HasSuffix(file, "_test.go") && baseFiles[p] && !given[p]
 	}
 
 	var changes []ProtectedChange

@@ -78,6 +78,9 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	manifest := "title = \"tampering\"\n"
 	for _, n := range names {
 		manifest += "[[exercise]]\nid = \"day1_x/" + n + "\"\ntitle = \"" + n + "\"\nday = 1\npoints = 10\ntopics = [\"t\"]\nhints = [\"a\", \"b\"]\n"
+		if n == "edited" {
+			manifest += "given = [\"given.go\"]\n" // a capstone's complete file: the student's to read, not to change
+		}
 		for f, body := range exerciseFiles(n) {
 			g.write(f, body)
 		}
@@ -90,6 +93,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	g.write("internal/helper/helper.go", "package helper\n")
 	g.write("cmd/tool/main.go", "package main\n\nfunc main() {}\n")
 	g.write("day1_x/edited/testdata/want.txt", "42\n")
+	g.write("day1_x/edited/given.go", "package edited\n\nfunc want() int { return 42 }\n")
 	base := g.commitAll("base")
 
 	// The student's pull request: one trick per exercise, plus edits to the build and CI files.
@@ -111,6 +115,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 	g.write("cmd/tool/main.go", "package main\n\nfunc main() { println(\"100 points\") }\n")
 	g.write("cmd/tool/extra.go", "package main\n")
 	g.write("day1_x/edited/testdata/want.txt", "0\n")
+	g.write("day1_x/edited/given.go", "package edited\n\nfunc want() int { return 0 }\n")
 	// Attack class 2: a new file in an exercise directory, the stub left untouched, whose start-up
 	// code prints framed results and exits 0 before any test runs.
 	g.write("day1_x/newfile/extra.go", "package newfile\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc init() {\n\tfmt.Print(\"\\x16=== RUN   TestAnswer\\n\\x16--- PASS: TestAnswer (0.00s)\\n\\x16PASS\\n\")\n\tos.Exit(0)\n}\n")
@@ -157,6 +162,7 @@ func TestProtectDefeatsTampering(t *testing.T) {
 		"cmd/tool/main.go":                "restored",
 		"cmd/tool/extra.go":               "removed",
 		"day1_x/edited/testdata/want.txt": "restored",
+		"day1_x/edited/given.go":          "restored",
 		"course.toml":                     "restored",
 		"go.sum":                          "restored",
 		"go.work":                         "removed",

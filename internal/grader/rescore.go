@@ -135,8 +135,8 @@ func RescorePR(raw []byte, m *Manifest, root string, changed []string, listed, c
 }
 
 // isExerciseFile reports whether p (slash-separated, relative to the course root) is a file a student
-// may change: a non-test .go file directly inside an exercise directory, which the trusted checkout
-// under root has too.
+// may change: a non-test .go file directly inside an exercise directory, not one of a capstone's
+// given files, which the trusted checkout under root has too.
 func isExerciseFile(m *Manifest, root, p string) bool {
 	if !hasExerciseFileName(m, root, p) {
 		return false
@@ -153,7 +153,7 @@ func hasExerciseFileName(m *Manifest, root, p string) bool {
 	if !strings.HasSuffix(file, ".go") || strings.HasSuffix(file, "_test.go") {
 		return false
 	}
-	return slices.ContainsFunc(m.Exercises, func(e Exercise) bool { return e.ID == dir })
+	return slices.ContainsFunc(m.Exercises, func(e Exercise) bool { return e.ID == dir && !slices.Contains(e.Given, file) })
 }
 
 func clip(s string, n int) string {

@@ -86,6 +86,12 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	if m.Edition == StudentEdition {
 		return 0, fmt.Errorf("this is the student edition of the course: it has no solutions to verify (use `make grade`)")
 	}
+	if opts.Binaries == nil {
+		if opts.Binaries, err = NewBinaryCache(); err != nil {
+			return 0, err
+		}
+		defer opts.Binaries.Close()
+	}
 	cpus := vo.CPU
 	if len(cpus) == 0 {
 		cpus = []string{"1", "2", "4", "8"}
@@ -144,8 +150,8 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 		}
 	}
 
-	// Solutions: every test passes, at every GOMAXPROCS. The first run builds; the others reuse the
-	// build cache.
+	// Solutions: every test passes, at every GOMAXPROCS. The first run builds; the others run the
+	// same binaries (opts.Binaries).
 	withSolution := withoutProblems(exs, problems, "no reference solution")
 	sol := opts
 	if sol.Overlay, err = SolutionOverlay(opts.Root, withSolution); err != nil {
@@ -399,6 +405,13 @@ func checkLayout(root string, e Exercise, note func(id, format string, args ...a
 		note(e.ID, "tests do not call goleak.VerifyTestMain")
 	}
 	solDir := SolutionDir(root, e.ID)
+	for _, f := range e.Given {
+		if !slices.Contains(stubFiles, f) {
+			note(e.ID, "given file %s (listed in %s) is not a file of the exercise", f, ManifestFile)
+		} else if fileExists(filepath.Join(solDir, f)) {
+			note(e.ID, "given file %s has a reference solution: a given file is complete, a stub file is not given", f)
+		}
+	}
 	for _, f := range stubFiles {
 		if slices.Contains(e.Given, f) {
 			continue // a capstone's given file: complete, no solution

@@ -108,6 +108,13 @@ func Run(ctx context.Context, exs []grader.Exercise, opts Options) (*Report, err
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	if opts.Grader.Binaries == nil {
+		// A survivor runs again at the next GOMAXPROCS value: with the binary it already has.
+		if opts.Grader.Binaries, err = grader.NewBinaryCache(); err != nil {
+			return nil, err
+		}
+		defer opts.Grader.Binaries.Close()
+	}
 
 	sol, err := grader.SolutionOverlay(root, exs)
 	if err != nil {
@@ -182,27 +189,24 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 		}
 		er.solFiles[n] = data
 	}
-	// A capstone's given files (complete, not stubs) are type-checked with its solution but not mutated.
-	given := map[string][]byte{}
+	// The package is the solution's files and the exercise's given files (which have no solution);
+	// only the solution's files are mutated.
+	pkgFiles := map[string][]byte{}
 	for _, n := range e.Given {
+		if _, ok := er.solFiles[n]; ok {
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(e.ID), n))
 		if err != nil {
 			return nil, fmt.Errorf("%s: given file: %w", e.ID, err)
 		}
-		given[n] = data
+		pkgFiles[n] = data
 	}
-	withGiven := func(pkg map[string][]byte) map[string][]byte {
-		out := map[string][]byte{}
-		for n, src := range given {
-			out[n] = src
-		}
-		for n, src := range pkg {
-			out[n] = src
-		}
-		return out
+	for n, src := range er.solFiles {
+		pkgFiles[n] = src
 	}
 	pkgPath := path.Join(modPath, e.ID)
-	files, info, err := c.Check(pkgPath, withGiven(er.solFiles))
+	files, info, err := c.Check(pkgPath, pkgFiles)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the reference solution does not type-check: %w", e.ID, err)
 	}
@@ -240,11 +244,11 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 			continue
 		}
 		pkg := map[string][]byte{}
-		for n, src := range er.solFiles {
+		for n, src := range pkgFiles {
 			pkg[n] = src
 		}
 		pkg[m.File] = m.Src
-		if _, _, err := c.Check(pkgPath, withGiven(pkg)); err != nil {
+		if _, _, err := c.Check(pkgPath, pkg); err != nil {
 			r.Status, r.Reason = NoCompile, err.Error()
 		}
 		er.Mutants = append(er.Mutants, r)

@@ -1,0 +1,56 @@
+package grader
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBinaryCacheReusesOnlyTheSameBuild grades one exercise three times through one cache: the
+// second grading (same overlay) must run the first one's binary, and the third (another overlay)
+// must build its own and grade the code it swaps in.
+func TestBinaryCacheReusesOnlyTheSameBuild(t *testing.T) {
+	root, all := writeFixture(t)
+	var exs []Exercise
+	for _, e := range all {
+		if e.ID == "order" {
+			exs = append(exs, e)
+		}
+	}
+	require.Len(t, exs, 1)
+	one := filepath.Join(t.TempDir(), "one.go")
+	require.NoError(t, os.WriteFile(one, []byte("package order\n\nfunc Value() int { return 1 }\n"), 0o644))
+
+	cache, err := NewBinaryCache()
+	require.NoError(t, err)
+	defer cache.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	grade := func(o Overlay) ExerciseResult {
+		t.Helper()
+		rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 20 * time.Second, Overlay: o, Binaries: cache})
+		require.NoError(t, err)
+		return rep.Exercises[0]
+	}
+	binaries := func() []string {
+		t.Helper()
+		bins, err := filepath.Glob(filepath.Join(cache.dir, "*", "*", "*.test"))
+		require.NoError(t, err)
+		return bins
+	}
+
+	first := grade(nil)
+	assert.Equal(t, 0, first.Passed, "Value() = 0 on disk: both tests fail")
+	require.Len(t, binaries(), 1, "the first grading builds one binary")
+	grade(nil)
+	assert.Len(t, binaries(), 1, "grading the same code again must reuse the binary, not build another")
+
+	swapped := grade(Overlay{filepath.Join(root, "order", "order.go"): one})
+	assert.Equal(t, 1, swapped.Passed, "another overlay must be built and graded on its own code (Value() = 1 passes one test)")
+	assert.Len(t, binaries(), 2, "another overlay needs its own binary")
+}
