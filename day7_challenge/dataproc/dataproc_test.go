@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -375,17 +377,75 @@ func boundaryFile() []byte {
 	return []byte(b.String())
 }
 
-// scanAll scans every chunk of Split(len(data), chunkSize) into one table, in order.
+// scanAll scans every chunk of Split(len(data), chunkSize) into one table, in order. It stops the
+// test at the first chunk that ScanChunk reads with a buffer far bigger than the chunk needs
+// (see requireBufferFits): thousands of tiny chunks would each allocate it.
 func scanAll(t *testing.T, data []byte, chunkSize int64) (*Table, error) {
 	t.Helper()
 	tbl := NewTable()
-	r := bytes.NewReader(data)
+	r := &readSizes{r: bytes.NewReader(data)}
 	for _, c := range Split(int64(len(data)), chunkSize) {
-		if err := ScanChunk(r, c, tbl); err != nil {
+		r.max = 0
+		err := ScanChunk(r, c, tbl)
+		requireBufferFits(t, c, r.max)
+		if err != nil {
 			return tbl, fmt.Errorf("ScanChunk(%+v): %w", c, err)
 		}
 	}
 	return tbl, nil
+}
+
+// readSizes is an io.ReaderAt that remembers the largest read asked of it (for one goroutine).
+type readSizes struct {
+	r   io.ReaderAt
+	max int
+}
+
+func (s *readSizes) ReadAt(p []byte, off int64) (int, error) {
+	s.max = max(s.max, len(p))
+	return s.r.ReadAt(p, off)
+}
+
+// bufferSlack is how much more than the chunk plus one line a read may ask for: plenty for any
+// reasonable buffer (bufio's default is 4 KiB), far less than the 1 MiB a large chunk gets.
+const bufferSlack = 64 << 10
+
+// requireBufferFits fails t if ScanChunk read the chunk c with reads of up to read bytes, far more
+// than c and one more line can need.
+func requireBufferFits(t testing.TB, c Chunk, read int) {
+	t.Helper()
+	if need := c.End - c.Off + MaxLineLen + 2; int64(read) > need+bufferSlack {
+		t.Fatalf("ScanChunk(%+v) asked for %d bytes in one ReadAt for a chunk of %d bytes, whose lines need at most %d: "+
+			"size the read buffer to the chunk plus one line (min(1 MiB, c.End-c.Off+MaxLineLen+2)); "+
+			"a file cut into thousands of tiny chunks would otherwise allocate 1 MiB for each", c, read, c.End-c.Off, need)
+	}
+}
+
+func TestScanChunkBufferFitsTheChunk(t *testing.T) {
+	data := boundaryFile()
+	chunks := Split(int64(len(data)), 1)[:64] // 64 one-byte chunks, many of them inside long lines
+	r := &readSizes{r: bytes.NewReader(data)}
+	tbl := NewTable()
+	for _, c := range chunks {
+		r.max = 0
+		require.NoError(t, ScanChunk(r, c, tbl), "ScanChunk(%+v) of a well-formed file", c)
+		requireBufferFits(t, c, r.max)
+	}
+	// The same with what ScanChunk allocates, however it reads: 64 chunks of 1 byte need a few
+	// kilobytes in all, a buffer of 1 MiB each would be 64 MiB. (TotalAlloc counts every goroutine's
+	// allocations, but nothing else in this test binary allocates megabytes while it runs.)
+	tbl = NewTable()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, c := range chunks {
+		_ = ScanChunk(r, c, tbl)
+	}
+	runtime.ReadMemStats(&after)
+	const budget = 64 * bufferSlack // 4 MiB: over 1,000 times what 64 tiny chunks need
+	if n := after.TotalAlloc - before.TotalAlloc; n > budget {
+		t.Fatalf("ScanChunk allocated %d bytes for %d one-byte chunks (%d each): size its buffer to the chunk plus one line, "+
+			"min(1 MiB, c.End-c.Off+MaxLineLen+2), and allocate it once per call", n, len(chunks), n/uint64(len(chunks)))
+	}
 }
 
 func TestScanChunkCountsEveryLineOnceAtAnyCut(t *testing.T) {
@@ -573,7 +633,7 @@ func TestWorkersScanAtOnce(t *testing.T) {
 	const workers = 4
 	opts := Options{Workers: workers, ChunkSize: 2048}
 	chunks := len(Split(int64(len(data)), opts.ChunkSize))
-	coursetest.Bubble(t, "Process did not finish while the test held its reads: do the workers end once the chunks are handed out (close the channel)? "+
+	coursetest.BubbleWatchingLocks(t, "Process did not finish while the test held its reads: do the workers end once the chunks are handed out (close the channel)? "+
 		"A lock held around ScanChunk makes the workers take turns (and stalls this test): each worker needs its own Table, not a lock", func(t *testing.T) {
 		h := newHeldReader(data, func(int64) bool { return true })
 		type result struct {
@@ -619,7 +679,7 @@ func TestFirstMalformedLineOfTheFileWins(t *testing.T) {
 	chunks := Split(int64(len(data)), opts.ChunkSize)
 	require.Len(t, chunks, 3)
 	require.True(t, chunks[1].Off < early && early < chunks[1].End && int64(strings.Index(b.String(), "late")) > chunks[2].Off)
-	coursetest.Bubble(t, "Process did not finish while the test held the first chunks' reads: do the workers end once the chunks are handed out? "+
+	coursetest.BubbleWatchingLocks(t, "Process did not finish while the test held the first chunks' reads: do the workers end once the chunks are handed out? "+
 		"A lock held around ScanChunk makes the workers take turns (and stalls this test)", func(t *testing.T) {
 		last := chunks[2].Off - 1 // where the last chunk starts reading
 		h := newHeldReader(data, func(off int64) bool { return off < last })
@@ -763,4 +823,82 @@ func TestScanChunkBiggerThanItsReads(t *testing.T) {
 		require.NoError(t, err, "chunks of %d bytes", cs)
 		requireSame(t, want, got, fmt.Sprintf("ScanChunk over chunks of %d bytes of a %d-byte file (several reads per chunk)", cs, len(data)))
 	}
+}
+
+// clip shortens err's message for a failure message (a LineError may hold a very long line).
+func clip(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	if s := err.Error(); len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return err.Error()
+}
+
+func TestLongMalformedLineFailsTheRun(t *testing.T) {
+	// A line longer than any valid one, and than ScanChunk's read buffer (about a chunk plus a line
+	// for a small chunk, 1 MiB at most), is malformed like any other: it is not skipped.
+	for _, n := range []int{300, 3 << 20} {
+		data := []byte("Aa;1.0\n" + strings.Repeat("x", n) + ";1.0\nBb;2.0\n")
+		opts := []Options{{Workers: 1}, {Workers: 2, ChunkSize: 1 << 20}}
+		if n < 1000 {
+			opts = append(opts, Options{Workers: 2, ChunkSize: 1}, Options{Workers: 2, ChunkSize: 7}, Options{Workers: 3, ChunkSize: 50})
+		}
+		for _, o := range opts {
+			got, err := process(t, data, o)
+			le, ok := errors.AsType[*LineError](err)
+			require.True(t, ok, "ProcessFile(%+v) of a file whose line 2 is %d bytes long: want a *LineError for line 2, got %s (table: %v). "+
+				"A line that does not fit in the read buffer is malformed: return NewLineError for it, do not skip it", o, n+4, clip(err), got != nil)
+			require.EqualValues(t, 2, le.Line, "ProcessFile(%+v): the error names line %d, want line 2, the %d-byte line", o, le.Line, n+4)
+		}
+	}
+}
+
+// errReaderAt fails every read that reaches past at with errDisk.
+type errReaderAt struct {
+	r  *bytes.Reader
+	at int64
+}
+
+var errDisk = errors.New("disk on fire")
+
+func (e errReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > e.at {
+		n, _ := e.r.ReadAt(p[:max(0, e.at-off)], off)
+		return n, errDisk
+	}
+	return e.r.ReadAt(p, off)
+}
+
+func TestReadErrorFailsTheRun(t *testing.T) {
+	// An I/O error is not the end of the file: Process must return it, not a shorter result.
+	data := generated(t, 2000, 30, 21)
+	for _, opts := range []Options{{Workers: 1}, {Workers: 3, ChunkSize: 1000}, {Workers: 2, ChunkSize: 33}} {
+		r := errReaderAt{bytes.NewReader(data), int64(len(data)) / 2}
+		var err error
+		coursetest.Within(t, func() { _, err = Process(r, int64(len(data)), opts) }, "Process(%+v) over a failing reader did not return", opts)
+		require.ErrorIs(t, err, errDisk, "Process(%+v) over a reader whose reads fail half way through the file: want its error, got %s. "+
+			"Only io.EOF is the end of the file; any other ReadAt error must be returned", opts, clip(err))
+	}
+}
+
+func TestZeroWorkersMeansGOMAXPROCS(t *testing.T) {
+	// Options{} (Workers 0) runs runtime.GOMAXPROCS(0) workers; the held reads count them, as in
+	// TestWorkersScanAtOnce.
+	coursetest.Procs(t, 3)
+	data := generated(t, 4000, 50, 5)
+	opts := Options{ChunkSize: 2048}
+	coursetest.BubbleWatchingLocks(t, "Process did not finish while the test held its reads: do the workers end once the chunks are handed out (close the channel)? "+
+		"A lock held around ScanChunk makes the workers take turns (and stalls this test): each worker needs its own Table, not a lock", func(t *testing.T) {
+		h := newHeldReader(data, func(int64) bool { return true })
+		done := make(chan error, 1)
+		go func() { _, err := Process(h, int64(len(data)), opts); done <- err }()
+		synctest.Wait()
+		atOnce := h.waiting.Load()
+		h.set(nil)
+		require.NoError(t, <-done)
+		require.EqualValues(t, runtime.GOMAXPROCS(0), atOnce, "Process(%+v) with GOMAXPROCS %d scanned %d chunks at once: "+
+			"Workers < 1 means runtime.GOMAXPROCS(0) workers (use opts.workers(), not opts.Workers)", opts, runtime.GOMAXPROCS(0), atOnce)
+	})
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -230,4 +232,91 @@ func TestProcsProgressReportsEveryRange(t *testing.T) {
 	defer mu.Unlock()
 	require.Equal(t, 3, calls, "Progress is called once per worker process")
 	require.EqualValues(t, len(data), sum, "the range sizes passed to Progress add up to the file's size")
+}
+
+func TestZeroProcsMeansGOMAXPROCS(t *testing.T) {
+	// ProcessProcs with Procs 0 starts runtime.GOMAXPROCS(0) workers, one per range: Progress,
+	// called once per range, counts them.
+	coursetest.Procs(t, 3)
+	data := generated(t, 3000, 40, 12)
+	path := writeFile(t, data)
+	var mu sync.Mutex
+	var calls int
+	opts := procOpts(t, 0)
+	opts.Progress = func(int64) { mu.Lock(); defer mu.Unlock(); calls++ }
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { _, err = ProcessProcs(path, int64(len(data)), opts) },
+		"ProcessProcs with Procs: 0 did not return")
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, 3, calls, "ProcessProcs with Procs: 0 and GOMAXPROCS 3 ran %d worker processes (Progress calls), want 3: "+
+		"Procs < 1 means runtime.GOMAXPROCS(0) workers (use opts.procs(), not opts.Procs)", calls)
+}
+
+func TestWorkerFailureWrapsItsErrorAndNamesItsRange(t *testing.T) {
+	data := generated(t, 2000, 30, 13)
+	_, err := processProcs(t, data, procOpts(t, 2, crashEnv+"=notfirst"))
+	require.Error(t, err, "the second of 2 worker processes exits with status 3: the run fails")
+	ee, ok := errors.AsType[*exec.ExitError](err)
+	require.True(t, ok, "the error of a failed worker wraps the *exec.ExitError of cmd.Output (fmt.Errorf with %%w), "+
+		"so that a caller can see its exit status: got %v", err)
+	require.Equal(t, 3, ee.ExitCode(), "the wrapped *exec.ExitError is the failed worker's (exit status 3)")
+	bad := SplitN(int64(len(data)), 2)[1]
+	for _, n := range []int64{bad.Off, bad.End} {
+		require.Contains(t, err.Error(), strconv.FormatInt(n, 10),
+			"the error names the byte range of the worker that failed, %d-%d, so that a person can rerun it: got %v", bad.Off, bad.End, err)
+	}
+}
+
+func TestFailureIsTheRealCause(t *testing.T) {
+	// Two workers crash; the first waits at the gate until it is killed because they did. The run's
+	// error is a crash's, not "signal: killed" of the worker that was stopped.
+	coursetest.CheckLeaksIfPassing(t)
+	gate := newProcGate(t)
+	path := writeFile(t, generated(t, 3000, 40, 15))
+	var err error
+	coursetest.WithinFor(t, procPatience, func() {
+		_, err = ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
+	}, "ProcessFile with Procs: 3 did not return after two of its workers had failed: a failure must stop the others")
+	gate.release()
+	require.Error(t, err, "two of three worker processes failed: the run fails")
+	require.Contains(t, err.Error(), crashMessage, "the run fails with the error of a worker that failed, not that of one "+
+		"it killed because of that failure (return the first error to arrive, as errgroup does, not the first in range order): got %v", err)
+}
+
+func TestFailureWinsOverLineError(t *testing.T) {
+	// Worker 1 finds a malformed line (a result, not a failure); worker 2 crashes. The doc: the
+	// first failure, else the first line error.
+	data := append([]byte("bad line\n"), generated(t, 2000, 30, 16)...)
+	_, err := processProcs(t, data, procOpts(t, 2, crashEnv+"=notfirst"))
+	require.Error(t, err, "worker 2 of 2 failed: the run fails")
+	_, isLine := errors.AsType[*LineError](err)
+	require.False(t, isLine, "worker 2 failed, so the run fails with its error, not with the malformed line worker 1 found "+
+		"(a failure wins; line errors count only when every worker succeeded): got %v", err)
+}
+
+func TestNoGoroutineOutlivesAFailedRun(t *testing.T) {
+	// When ProcessProcs returns, its goroutines (and so its worker processes) are gone, even when
+	// it fails: wait for every worker (g.Wait()), not only for the first failure.
+	gate := newProcGate(t)
+	path := writeFile(t, generated(t, 3000, 40, 15))
+	var err error
+	coursetest.WithinFor(t, procPatience, func() {
+		_, err = ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
+	}, "ProcessFile with Procs: 3 did not return after two of its workers had failed: a failure must stop the others")
+	left := coursetest.Goroutines() // at once: a worker killed a moment ago is still being waited for
+	gate.release()
+	require.Error(t, err, "two of three worker processes failed: the run fails")
+	for _, g := range left {
+		require.False(t, strings.Contains(g.Stack, "dataproc.ProcessProcs"),
+			"a goroutine started by ProcessProcs was still running when ProcessProcs returned: wait for every worker "+
+				"(g.Wait()) before you return, even after a failure. Its stack:\n%s", clipStack(g.Stack))
+	}
+}
+
+// clipStack keeps the first lines of a goroutine's stack.
+func clipStack(s string) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[:min(len(lines), 16)], "\n")
 }
