@@ -275,10 +275,7 @@ func TestFailureIsTheRealCause(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
 	gate := newProcGate(t)
 	path := writeFile(t, generated(t, 3000, 40, 15))
-	var err error
-	coursetest.WithinFor(t, procPatience, func() {
-		_, err = ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
-	}, "ProcessFile with Procs: 3 did not return after two of its workers had failed: a failure must stop the others")
+	err := failedRun(t, gate, path)
 	gate.release()
 	require.Error(t, err, "two of three worker processes failed: the run fails")
 	require.Contains(t, err.Error(), crashMessage, "the run fails with the error of a worker that failed, not that of one "+
@@ -301,10 +298,7 @@ func TestNoGoroutineOutlivesAFailedRun(t *testing.T) {
 	// it fails: wait for every worker (g.Wait()), not only for the first failure.
 	gate := newProcGate(t)
 	path := writeFile(t, generated(t, 3000, 40, 15))
-	var err error
-	coursetest.WithinFor(t, procPatience, func() {
-		_, err = ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
-	}, "ProcessFile with Procs: 3 did not return after two of its workers had failed: a failure must stop the others")
+	err := failedRun(t, gate, path)
 	left := coursetest.Goroutines() // at once: a worker killed a moment ago is still being waited for
 	gate.release()
 	require.Error(t, err, "two of three worker processes failed: the run fails")
@@ -319,4 +313,28 @@ func TestNoGoroutineOutlivesAFailedRun(t *testing.T) {
 func clipStack(s string) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[:min(len(lines), 16)], "\n")
+}
+
+// failedRun runs ProcessFile with Procs: 3 on the file at path, where the worker of byte 0 waits at
+// gate and the two others crash at once, and returns its error. If it does not return, the test
+// fails after the guard (which is short once an earlier guard has fired).
+func failedRun(t *testing.T, gate *procGate, path string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
+		done <- err
+	}()
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timeout:
+		gate.release()
+		<-done
+		t.Fatal("ProcessFile with Procs: 3 kept waiting for a worker process after the two others had failed: " +
+			"run every worker at once, and let a failure stop the others (WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)")
+		return nil
+	}
 }
