@@ -51,16 +51,30 @@ const crashMessage = "test worker exploded on purpose"
 //	after      do the work, write the partial result, then crashMessage and exit 3
 //	notfirst   exit 3 with crashMessage unless the range starts at byte 0 (one worker of many fails)
 //	firstwaits like notfirst, and the worker of byte 0 waits at the gate
+//	latecrash  the worker of byte 0 works (without the gate); the others wait at the gate, then crash
 //	garbage    write something that is not a partial result and exit 0
 //	empty      write nothing and exit 0
 func testWorker(args []string) int {
 	crash := func() int { fmt.Fprintln(os.Stderr, crashMessage); return 3 }
 	first := len(args) > 1 && args[1] == "0"
+	gate := func() {
+		if sock := os.Getenv(gateEnv); sock != "" {
+			if c, err := net.Dial("unix", sock); err == nil {
+				_, _ = c.Read(make([]byte, 1)) // until the test closes the connection
+				c.Close()
+			}
+		}
+	}
 	switch os.Getenv(crashEnv) {
 	case "exit":
 		return crash()
 	case "notfirst", "firstwaits":
 		if !first {
+			return crash()
+		}
+	case "latecrash":
+		if !first {
+			gate()
 			return crash()
 		}
 	case "garbage":
@@ -69,11 +83,8 @@ func testWorker(args []string) int {
 	case "empty":
 		return 0
 	}
-	if sock := os.Getenv(gateEnv); sock != "" {
-		if c, err := net.Dial("unix", sock); err == nil {
-			_, _ = c.Read(make([]byte, 1)) // until the test closes the connection
-			c.Close()
-		}
+	if os.Getenv(crashEnv) != "latecrash" {
+		gate()
 	}
 	if err := ServeWorker(args, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)

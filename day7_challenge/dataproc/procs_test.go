@@ -283,14 +283,42 @@ func TestFailureIsTheRealCause(t *testing.T) {
 }
 
 func TestFailureWinsOverLineError(t *testing.T) {
-	// Worker 1 finds a malformed line (a result, not a failure); worker 2 crashes. The doc: the
-	// first failure, else the first line error.
+	// Worker 1 finds a malformed line (a result, not a failure); only once ProcessProcs has taken
+	// it in (Progress for its range) does the test let worker 2 crash. The doc: the first failure,
+	// else the first line error.
+	coursetest.CheckLeaksIfPassing(t)
+	gate := newProcGate(t)
 	data := append([]byte("bad line\n"), generated(t, 2000, 30, 16)...)
-	_, err := processProcs(t, data, procOpts(t, 2, crashEnv+"=notfirst"))
+	path := writeFile(t, data)
+	progressed := make(chan struct{}, 2)
+	opts := procOpts(t, 2, gate.env, crashEnv+"=latecrash")
+	opts.Progress = func(int64) { progressed <- struct{}{} }
+	done := make(chan error, 1)
+	go func() {
+		_, err := ProcessFile(path, opts)
+		done <- err
+	}()
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	select {
+	case <-progressed: // worker 1's range is done, its malformed line kept
+	case err := <-done:
+		gate.release()
+		t.Fatalf("ProcessFile with Procs: 2 returned (%s) while worker 2 was still running: wait for every worker", clip(err))
+	case <-timeout:
+		gate.release()
+		<-done
+		t.Fatal("ProcessFile with Procs: 2 did not call Progress for worker 1's range, which found a malformed line: " +
+			"a malformed line is a result, not a failure: keep it, and call opts.progress for that range as for any other")
+	}
+	gate.release() // worker 2 crashes now
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { err = <-done }, "ProcessFile with Procs: 2 did not return after worker 2 crashed")
 	require.Error(t, err, "worker 2 of 2 failed: the run fails")
 	_, isLine := errors.AsType[*LineError](err)
 	require.False(t, isLine, "worker 2 failed, so the run fails with its error, not with the malformed line worker 1 found "+
-		"(a failure wins; line errors count only when every worker succeeded): got %v", err)
+		"(a failure wins; line errors count only when every worker succeeded): got %s", clip(err))
+	require.Contains(t, err.Error(), crashMessage, "the run fails with the error of worker 2, which crashed: got %s", clip(err))
 }
 
 func TestNoGoroutineOutlivesAFailedRun(t *testing.T) {
