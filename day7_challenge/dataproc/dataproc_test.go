@@ -302,6 +302,11 @@ type gatedReader struct {
 	stop    func()
 }
 
+// gatePatience is how long a gatedReader waits for its n readers to meet: workers that start at
+// once reach their first ReadAt within milliseconds, and a test that only uses the gate to make
+// them overlap still passes when it gives up (workers taking turns then do not stall it for long).
+const gatePatience = time.Second
+
 // newGatedReader returns a gatedReader for n readers over data. If n readers have not met after
 // the test's patience, it lets every call through (the test that needs them to meet then fails
 // on g.opened); stop does the same at once.
@@ -309,7 +314,7 @@ func newGatedReader(t *testing.T, data []byte, n int) *gatedReader {
 	g := &gatedReader{r: bytes.NewReader(data), n: int64(n), opened: make(chan struct{}), giveUp: make(chan struct{})}
 	var once sync.Once
 	g.stop = func() { once.Do(func() { close(g.giveUp) }) }
-	timer := time.AfterFunc(coursetest.CurrentPatience(), g.stop)
+	timer := time.AfterFunc(min(coursetest.CurrentPatience(), gatePatience), g.stop)
 	t.Cleanup(func() { timer.Stop(); g.stop() })
 	return g
 }
@@ -570,7 +575,7 @@ func TestNegativeValuesAndMinusZero(t *testing.T) {
 }
 
 func TestOneStation(t *testing.T) {
-	data := generated(t, 3000, 1, 7)
+	data := generated(t, 1000, 1, 7)
 	want, _ := reference(data)
 	require.Len(t, want, 1)
 	for _, opts := range []Options{{Workers: 1}, {Workers: 4, ChunkSize: 100}} {
@@ -716,13 +721,22 @@ func TestWorkersDoNotShareATable(t *testing.T) {
 	coursetest.Procs(t, 4)
 	data := generated(t, 10000, 20, 6)
 	want, _ := reference(data)
+	met := true
 	for range 2 {
 		g := newGatedReader(t, data, 4)
+		if !met {
+			g.stop() // they did not meet the first time: do not wait again
+		}
 		var got *Table
 		var err error
 		coursetest.WithinFor(t, 2*coursetest.Patience, func() {
 			got, err = Process(g, int64(len(data)), Options{Workers: 4, ChunkSize: 1500})
 		}, "Process with 4 workers did not return")
+		select {
+		case <-g.opened:
+		default:
+			met = false
+		}
 		g.stop()
 		require.NoError(t, err)
 		requireSame(t, want, got, "Process with 4 workers (each needs its own Table: a Table is not safe for concurrent use)")
@@ -884,7 +898,7 @@ func (e errReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 func TestReadErrorFailsTheRun(t *testing.T) {
 	// An I/O error is not the end of the file: Process must return it, not a shorter result.
-	data := generated(t, 2000, 30, 21)
+	data := generated(t, 600, 30, 21)
 	for _, opts := range []Options{{Workers: 1}, {Workers: 3, ChunkSize: 1000}, {Workers: 2, ChunkSize: 33}} {
 		r := errReaderAt{bytes.NewReader(data), int64(len(data)) / 2}
 		var err error
