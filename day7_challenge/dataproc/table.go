@@ -1,0 +1,187 @@
+package dataproc
+
+import (
+	"encoding/binary"
+	"iter"
+	"slices"
+)
+
+// Stats are one station's measurements: the lowest and highest temperature, their sum and how many
+// there were, all in tenths of a degree. The mean is Sum/Count, computed only at the end: a mean of
+// means is wrong as soon as two parts have different counts.
+type Stats struct {
+	Min, Max   int64
+	Sum, Count int64
+}
+
+// Add records one measurement. On Stats with Count == 0 (a station seen for the first time), it
+// sets Min and Max to the value rather than comparing with the zero they hold.
+func (s *Stats) Add(tenths int64) {
+	if s.Count == 0 {
+		s.Min, s.Max = tenths, tenths
+	} else {
+		s.Min = min(s.Min, tenths)
+		s.Max = max(s.Max, tenths)
+	}
+	s.Sum += tenths
+	s.Count++
+}
+
+// Mean is the mean in tenths, rounded as the challenge rounds (Java's Math.round on tenths): to the
+// nearest tenth, and a half up, toward positive infinity (-1.25 gives -1.2, 1.25 gives 1.3).
+func (s Stats) Mean() int64 {
+	if s.Count == 0 {
+		return 0
+	}
+	// floor(Sum/Count + 1/2) = floor((2*Sum + Count) / (2*Count)).
+	return floorDiv(2*s.Sum+s.Count, 2*s.Count)
+}
+
+// floorDiv is a/b rounded toward negative infinity, for b > 0 (Go's / truncates toward zero).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// Table maps station names to their Stats. It is an open-addressing hash table (linear probing on a
+// 64-bit hash of the name) made for the hot loop: looking up a station that is already in it
+// allocates nothing. A Table is NOT safe for concurrent use: give every worker its own.
+type Table struct {
+	slots []slot // len is a power of two; a slot with name == "" is empty
+	n     int    // stations in the table
+}
+
+type slot struct {
+	hash  uint64
+	name  string
+	stats Stats
+}
+
+const initialSlots = 1 << 10
+
+// concurrentUse is the panic of a Table found corrupted: a lookup never passes more full slots than
+// the table has stations, unless several goroutines changed the table at once.
+const concurrentUse = "dataproc: Table corrupted: it was used by several goroutines at once " +
+	"(a Table is not safe for concurrent use: give every worker its own)"
+
+// NewTable returns an empty Table.
+func NewTable() *Table {
+	return &Table{slots: make([]slot, initialSlots)}
+}
+
+// Get returns the Stats of the station name, adding the station with zero Stats (Count == 0) if it
+// is not in the table yet. The pointer is valid until the next call to Get or Add on t. name is
+// copied when the station is added, so the caller may reuse its bytes. Names are never empty.
+func (t *Table) Get(name []byte) *Stats {
+	h := hash(name)
+	mask := uint64(len(t.slots) - 1)
+	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
+		if probes > t.n { // more slots in a row than stations: impossible, unless raced
+			panic(concurrentUse)
+		}
+		s := &t.slots[i]
+		if s.name == "" {
+			if 2*(t.n+1) > len(t.slots) {
+				t.grow()
+				return t.Get(name)
+			}
+			s.hash, s.name = h, string(name)
+			t.n++
+			return &s.stats
+		}
+		if s.hash == h && s.name == string(name) {
+			return &s.stats
+		}
+	}
+}
+
+// Add records the measurement tenths for the station name: t.Get(name).Add(tenths).
+func (t *Table) Add(name []byte, tenths int64) {
+	t.Get(name).Add(tenths)
+}
+
+// Lookup returns the Stats of the station name, and whether it is in the table.
+func (t *Table) Lookup(name string) (Stats, bool) {
+	h := hash([]byte(name))
+	mask := uint64(len(t.slots) - 1)
+	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
+		if probes > t.n { // more slots in a row than stations: impossible, unless raced
+			panic(concurrentUse)
+		}
+		s := &t.slots[i]
+		if s.name == "" {
+			return Stats{}, false
+		}
+		if s.hash == h && s.name == name {
+			return s.stats, true
+		}
+	}
+}
+
+// Len reports how many stations are in the table.
+func (t *Table) Len() int { return t.n }
+
+// All yields every station and its Stats, in no particular order. The table must not be changed
+// while All runs.
+func (t *Table) All() iter.Seq2[string, Stats] {
+	return func(yield func(string, Stats) bool) {
+		for i := range t.slots {
+			if s := &t.slots[i]; s.name != "" && !yield(s.name, s.stats) {
+				return
+			}
+		}
+	}
+}
+
+// Names returns the names of every station, sorted by their bytes.
+func (t *Table) Names() []string {
+	names := make([]string, 0, t.n)
+	for name := range t.All() {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// grow doubles the number of slots and re-inserts every station.
+func (t *Table) grow() {
+	old := t.slots
+	t.slots = make([]slot, 2*len(old))
+	mask := uint64(len(t.slots) - 1)
+	for _, s := range old {
+		if s.name == "" {
+			continue
+		}
+		i := s.hash & mask
+		for t.slots[i].name != "" {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
+}
+
+// hash mixes the name eight bytes at a time (a multiply-xorshift on little-endian words): in the hot
+// loop it costs a few nanoseconds for a typical name.
+func hash(b []byte) uint64 {
+	const k = 0x9E3779B97F4A7C15
+	h := uint64(len(b)) * k
+	for ; len(b) >= 8; b = b[8:] {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * k
+		h ^= h >> 32
+	}
+	var tail uint64
+	if len(b) > 0 && cap(b) >= 8 {
+		// The bytes after the name (its ';' and temperature, in a line) are in the same array:
+		// load eight and keep the name's. The result is the same as the loop's below.
+		tail = binary.LittleEndian.Uint64(b[:8]) & (1<<(8*len(b)) - 1)
+	} else {
+		for i, c := range b {
+			tail |= uint64(c) << (8 * i)
+		}
+	}
+	h = (h ^ tail) * k
+	return h ^ h>>29
+}
