@@ -86,6 +86,7 @@ else
 	@overlay="$$($(GO) run ./cmd/course overlay 7)" && set -x && \
 	$(GO) test -run '^$$' -bench HashVsSha256sum -benchtime 3x -overlay="$$overlay" ./day7_challenge/fileproc/ && \
 	$(GO) test -run '^$$' -bench Dispatch -benchtime 5x -benchmem -overlay="$$overlay" ./day7_challenge/scheduler/ && \
+	$(GO) test -run '^$$' -bench Dataproc -benchtime 3x -overlay="$$overlay" ./day7_challenge/dataproc/ && \
 	cd bench && $(GO) test -run '^$$' -bench Crawl -benchtime 5x -overlay="$$overlay" ./scraper/
 endif
 
