@@ -288,7 +288,7 @@ type opener struct {
 	lateOpens atomic.Int64         // opens while stopped was set
 	unclosed  sync.Map             // path -> true while open
 
-	lateReads atomic.Int64         // reads started while stopped was set
+	lateReads atomic.Int64 // reads started while stopped was set
 
 	ctx        context.Context                   // a gated read gives up when ctx is done (nil: never)
 	gate       func(path string) <-chan struct{} // a file's first Read waits for this channel; nil: no wait
