@@ -9,7 +9,7 @@ export GORACE := atexit_sleep_ms=0
 DAYS     := ./day1_threading/... ./day2_sync/... ./day3_queues/... ./day4_processes/... ./day5_futures/... ./day6_performance/... ./day7_challenge/...
 # Packages below an exercise (a demo, a capstone's commands and given-code tests): `verify` does not
 # grade them, `make test` runs their tests on the reference solutions.
-SUBPKGS   = $(shell $(GO) list ./day1_threading/... ./day2_sync/... ./day3_queues/... ./day4_processes/... ./day5_futures/... ./day6_performance/... ./day7_challenge/... 2>/dev/null | grep -E '/day[1-7]_[^/]+/[^/]+/.')
+SUBPKGS   = $(shell $(GO) list $(DAYS) 2>/dev/null | grep -E '/day[1-7]_[^/]+/[^/]+/.')
 # What `make bench` benchmarks; pass PKG=./day3_queues/concmap/ to narrow it.
 PKG      ?= ./day1_threading/parallel/
 # Extra flags for `make grade`, e.g. GRADE_FLAGS="--json grade.json" or a pattern: GRADE_FLAGS=day2_sync
