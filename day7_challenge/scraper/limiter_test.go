@@ -65,11 +65,17 @@ func TestLimiterWaitsWithoutHoldingItsLock(t *testing.T) {
 	require.NoError(t, err, "the first Acquire of a host must not fail")
 	queued := acquireAsync(l, context.Background(), "a.example") // waits for a.example's only slot
 	inAcquire := func(g coursetest.Goroutine) bool { return strings.Contains(g.Stack, "(*HostLimiter).Acquire") }
-	coursetest.WaitUntil(t, func() bool {
-		inside, _ := coursetest.LockWaiters(inAcquire)
-		return inside == 1 && !slices.ContainsFunc(coursetest.Goroutines(), func(g coursetest.Goroutine) bool {
-			return inAcquire(g) && (g.State == "running" || g.State == "runnable")
-		})
+	coursetest.WaitUntil(t, func() bool { // one snapshot: the queued Acquire, parked
+		inside := 0
+		for _, g := range coursetest.Goroutines() {
+			if inAcquire(g) {
+				if g.State == "running" || g.State == "runnable" {
+					return false
+				}
+				inside++
+			}
+		}
+		return inside == 1
 	}, "a second Acquire of a.example (perHost 1) never settled down to wait for the slot")
 
 	other := acquireAsync(l, context.Background(), "b.example")
