@@ -79,9 +79,16 @@ func TestLimiterWaitsWithoutHoldingItsLock(t *testing.T) {
 	}, "a second Acquire of a.example (perHost 1) never settled down to wait for the slot")
 
 	other := acquireAsync(l, context.Background(), "b.example")
+	timeout, stop := coursetest.Guard()
+	defer stop()
 	stuck := 0
 	for tick := time.NewTicker(time.Millisecond); ; <-tick.C {
 		select {
+		case <-timeout:
+			tick.Stop()
+			go release() // let the stuck calls finish if they can
+			t.Fatalf("Acquire(b.example) did not return while a.example's only slot was taken, although b.example " +
+				"was idle: every host must have its own slots and its own clock (are the hosts sharing one entry?)")
 		case g := <-other:
 			tick.Stop()
 			require.NoError(t, g.err, "Acquire of an idle host")
