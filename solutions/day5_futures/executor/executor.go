@@ -12,45 +12,76 @@ import (
 )
 
 // The future below is given, finished: Submit returns it. (Exercise day5_futures/future builds a
-// complete one, with callbacks and Cancel.)
+// complete one, with callbacks and Cancel.) It is also the queued task: it holds the function to
+// run, so that queueing a task costs no allocation beyond the future itself.
 
 // ErrCancelled is the error of a future whose task was cancelled by Shutdown before it started.
 var ErrCancelled = errors.New("executor: task cancelled before it started")
 
 // Future is the result of a task submitted to an Executor. Its methods are safe for concurrent use.
 type Future[T any] struct {
-	done chan struct{} // closed by complete
+	fn   func() (T, error) // the task; called by run
+	mu   sync.Mutex        // guards done
+	done chan struct{}     // nil until Done is called or the future completes; closed when done
 	val  T
 	err  error
 }
 
-func newFuture[T any]() *Future[T] { return &Future[T]{done: make(chan struct{})} }
+// closed is the Done channel of every future that completed before anyone asked for its channel,
+// so that a future nobody waits on never makes one.
+var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
+// newFuture returns a future, not done yet, whose task is fn.
+func newFuture[T any](fn func() (T, error)) *Future[T] { return &Future[T]{fn: fn} }
+
+// run calls the future's function and completes the future with its outcome.
+func (f *Future[T]) run() { f.complete(f.fn()) }
+
+// cancel completes the future with ErrCancelled, without calling its function.
+func (f *Future[T]) cancel() {
+	var zero T
+	f.complete(zero, ErrCancelled)
+}
 
 // complete sets the outcome and closes Done. It must be called exactly once per future; a second
 // call panics, because it is a bug in the executor.
 func (f *Future[T]) complete(v T, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	select {
-	case <-f.done:
+	case <-f.done: // a nil channel (nobody asked, not done) is never ready
 		panic("executor: a future was completed twice")
 	default:
 	}
 	f.val, f.err = v, err
-	close(f.done)
+	if f.done == nil {
+		f.done = closedChan
+	} else {
+		close(f.done)
+	}
 }
 
 // Done returns a channel that is closed when the future is done.
-func (f *Future[T]) Done() <-chan struct{} { return f.done }
+func (f *Future[T]) Done() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		f.done = make(chan struct{})
+	}
+	return f.done
+}
 
 // Result waits until the future is done and returns its value and error, or until ctx ends and
 // returns the zero value and ctx.Err().
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	done := f.Done()
 	select {
-	case <-f.done:
+	case <-done:
 		return f.val, f.err
 	default:
 	}
 	select {
-	case <-f.done:
+	case <-done:
 		return f.val, f.err
 	case <-ctx.Done():
 		var zero T
@@ -61,10 +92,11 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 // ErrShutdown is returned by Submit and Map once Shutdown has been called.
 var ErrShutdown = errors.New("executor: shut down")
 
-// task is one submitted function: run does the work and completes its future; cancel completes the
-// future with ErrCancelled instead.
-type task struct {
-	run, cancel func()
+// task is a queued future of any result type: run does the work and completes the future; cancel
+// completes it with ErrCancelled instead.
+type task interface {
+	run()
+	cancel()
 }
 
 // Executor runs submitted tasks on a fixed number of worker goroutines. Its methods are safe for
@@ -106,7 +138,7 @@ func (e *Executor) work() {
 			return
 		}
 		t := e.queue[0]
-		e.queue[0] = task{} // let the finished task's closure be collected
+		e.queue[0] = nil // let the finished future be collected
 		e.queue = e.queue[1:]
 		e.mu.Unlock()
 		t.run()
@@ -116,17 +148,13 @@ func (e *Executor) work() {
 // Submit queues fn to run on one of e's workers and returns its future at once, without waiting for
 // a free worker. After Shutdown it returns ErrShutdown and no future.
 func Submit[T any](e *Executor, fn func() (T, error)) (*Future[T], error) {
-	f := newFuture[T]()
-	t := task{
-		run:    func() { f.complete(fn()) },
-		cancel: func() { var zero T; f.complete(zero, ErrCancelled) },
-	}
+	f := newFuture(fn)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrShutdown
 	}
-	e.queue = append(e.queue, t)
+	e.queue = append(e.queue, f)
 	e.cond.Signal()
 	return f, nil
 }
