@@ -22,15 +22,13 @@ var ErrCancelled = errors.New("executor: task cancelled before it started")
 type Future[T any] struct {
 	fn   func() (T, error) // the task; called by run
 	link task              // the task queued after this one, while both are queued
-	mu   sync.Mutex        // guards done
-	done chan struct{}     // nil until Done is called or the future completes; closed when done
+	mu   sync.Mutex        // guards done and finished
+	done chan struct{}     // made by the first Done, so that a future nobody waits on has none
 	val  T
 	err  error
-}
 
-// closed is the Done channel of every future that completed before anyone asked for its channel,
-// so that a future nobody waits on never makes one.
-var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+	finished bool // complete was called; done, if made, is closed
+}
 
 // newFuture returns a future, not done yet, whose task is fn.
 func newFuture[T any](fn func() (T, error)) *Future[T] { return &Future[T]{fn: fn} }
@@ -51,15 +49,11 @@ func (f *Future[T]) next() *task { return &f.link }
 func (f *Future[T]) complete(v T, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	select {
-	case <-f.done: // a nil channel (nobody asked, not done) is never ready
+	if f.finished {
 		panic("executor: a future was completed twice")
-	default:
 	}
-	f.val, f.err = v, err
-	if f.done == nil {
-		f.done = closedChan
-	} else {
+	f.val, f.err, f.finished = v, err, true
+	if f.done != nil {
 		close(f.done)
 	}
 }
@@ -70,6 +64,9 @@ func (f *Future[T]) Done() <-chan struct{} {
 	defer f.mu.Unlock()
 	if f.done == nil {
 		f.done = make(chan struct{})
+		if f.finished {
+			close(f.done)
+		}
 	}
 	return f.done
 }
