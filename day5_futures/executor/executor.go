@@ -8,53 +8,84 @@ package executor
 import (
 	"context"
 	"errors"
+	"sync"
 )
 
 // The future below is given, finished: Submit returns it. (Exercise day5_futures/future builds a
-// complete one, with callbacks and Cancel.)
+// complete one, with callbacks and Cancel.) It is also the queued task: it holds the function to
+// run and the link to the task queued after it, so that a task costs no allocation beyond its future.
 
 // ErrCancelled is the error of a future whose task was cancelled by Shutdown before it started.
 var ErrCancelled = errors.New("executor: task cancelled before it started")
 
 // Future is the result of a task submitted to an Executor. Its methods are safe for concurrent use.
 type Future[T any] struct {
-	done chan struct{} // closed by complete
+	fn   func() (T, error) // the task; called by run
+	link task              // the task queued after this one, while both are queued
+	mu   sync.Mutex        // guards done and finished
+	done chan struct{}     // made by the first Done, so that a future nobody waits on has none
 	val  T
 	err  error
+
+	finished bool // complete was called; done, if made, is closed
 }
 
-// newFuture returns a future that is not done yet.
+// newFuture returns a future, not done yet, whose task is fn.
 //
 //lint:ignore U1000 given: Submit uses it once you write it
-func newFuture[T any]() *Future[T] { return &Future[T]{done: make(chan struct{})} }
+func newFuture[T any](fn func() (T, error)) *Future[T] { return &Future[T]{fn: fn} }
+
+// task is a queued future of any result type.
+//
+//lint:ignore U1000 given: your queue holds tasks once you write it
+type task interface {
+	run()        // calls the future's function and completes the future with its outcome
+	cancel()     // completes the future with ErrCancelled, without calling its function
+	next() *task // the future's link to the task queued after it
+}
+
+func (f *Future[T]) run()        { f.complete(f.fn()) }
+func (f *Future[T]) cancel()     { var zero T; f.complete(zero, ErrCancelled) }
+func (f *Future[T]) next() *task { return &f.link }
 
 // complete sets the outcome and closes Done. It must be called exactly once per future; a second
 // call panics, because it is a bug in the executor.
-//
-//lint:ignore U1000 given: your tasks call it once you write them
 func (f *Future[T]) complete(v T, err error) {
-	select {
-	case <-f.done:
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.finished {
 		panic("executor: a future was completed twice")
-	default:
 	}
-	f.val, f.err = v, err
-	close(f.done)
+	f.val, f.err, f.finished = v, err, true
+	if f.done != nil {
+		close(f.done)
+	}
 }
 
 // Done returns a channel that is closed when the future is done.
-func (f *Future[T]) Done() <-chan struct{} { return f.done }
+func (f *Future[T]) Done() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		f.done = make(chan struct{})
+		if f.finished {
+			close(f.done)
+		}
+	}
+	return f.done
+}
 
 // Result waits until the future is done and returns its value and error, or until ctx ends and
 // returns the zero value and ctx.Err().
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	done := f.Done()
 	select {
-	case <-f.done:
+	case <-done:
 		return f.val, f.err
 	default:
 	}
 	select {
-	case <-f.done:
+	case <-done:
 		return f.val, f.err
 	case <-ctx.Done():
 		var zero T
@@ -68,10 +99,10 @@ var ErrShutdown = errors.New("executor: shut down")
 // Executor runs submitted tasks on a fixed number of worker goroutines. Its methods are safe for
 // concurrent use. Use NewExecutor to make one and Shutdown to stop it.
 type Executor struct {
-	// TODO: add the fields you need. One design: a sync.Mutex guarding a queue (a slice) of tasks not
-	// yet started and a "closed" flag; a sync.Cond on that mutex that workers wait on; a
-	// sync.WaitGroup over the workers. A task can be a pair of funcs: one that runs it and completes
-	// its future, one that completes the future with ErrCancelled.
+	// TODO: add the fields you need. One design: a sync.Mutex guarding a queue of tasks not yet
+	// started and a "closed" flag; a sync.Cond on that mutex that workers wait on; a sync.WaitGroup
+	// over the workers. Every future is a task (see above), so the queue can be a []task, or, with no
+	// allocation per task, a list linked through each task's next() from a head to a tail.
 }
 
 // NewExecutor starts an executor with exactly workers worker goroutines: at most workers tasks run
@@ -81,15 +112,15 @@ type Executor struct {
 func NewExecutor(workers int) *Executor {
 	// TODO: check workers, then start exactly that many worker goroutines. Each loops: under the
 	// lock, wait while the queue is empty and the executor is open; return if the queue is still
-	// empty (it was shut down); else take the oldest task, unlock, run it.
+	// empty (it was shut down); else take the oldest task, unlock, call its run().
 	panic("TODO: implement NewExecutor (day5_futures/executor)")
 }
 
 // Submit queues fn to run on one of e's workers and returns its future at once, without waiting for
 // a free worker. After Shutdown it returns ErrShutdown and no future.
 func Submit[T any](e *Executor, fn func() (T, error)) (*Future[T], error) {
-	// TODO: make a future with newFuture[T](); under the lock, refuse if shut down, else queue a task
-	// that calls f.complete(fn()) and wake one worker. Never start a goroutine here.
+	// TODO: make a future with newFuture(fn); under the lock, refuse if shut down, else queue the
+	// future (it is a task: a worker calls its run()) and wake one worker. Never start a goroutine here.
 	panic("TODO: implement Submit (day5_futures/executor)")
 }
 
@@ -109,6 +140,7 @@ func Map[T, R any](ctx context.Context, e *Executor, items []T, fn func(T) (R, e
 // is done. Shutdown may be called more than once.
 func (e *Executor) Shutdown(wait, cancelPending bool) {
 	// TODO: under the lock, mark the executor closed, take the queue if cancelPending, and wake every
-	// worker (Broadcast). Outside the lock, cancel the tasks you took; if wait, wait for the workers.
+	// worker (Broadcast). Outside the lock, call cancel() on the tasks you took; if wait, wait for the
+	// workers.
 	panic("TODO: implement Executor.Shutdown (day5_futures/executor)")
 }

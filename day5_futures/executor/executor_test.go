@@ -372,6 +372,27 @@ func TestShutdownWaits(t *testing.T) {
 	})
 }
 
+// TestShutdownRightAfterStart shuts the executor down right after NewExecutor and one Submit, before
+// its workers have had a chance to start, round after round: Shutdown(wait=true) must still wait for
+// every worker, and so for the task.
+func TestShutdownRightAfterStart(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	for r := range 100 {
+		e := NewExecutor(2)
+		f, err := Submit(e, func() (int, error) { return 1, nil })
+		require.NoError(t, err)
+		if !coursetest.Within(t, func() { e.Shutdown(true, false) }, "round %d: Shutdown(wait=true) blocked", r) {
+			return
+		}
+		if !isDone(f) {
+			<-f.Done() // let the late worker finish before the leak check
+			t.Fatalf("round %d: Shutdown(wait=true) returned before the task submitted just before it had run: "+
+				"count every worker in the WaitGroup before its goroutine starts (wg.Go, or wg.Add before go), "+
+				"not from inside it", r)
+		}
+	}
+}
+
 func TestShutdownCancelsPending(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
 	coursetest.Bubble(t, hangHint, func(t *testing.T) {
