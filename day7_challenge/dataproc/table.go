@@ -1,8 +1,10 @@
 package dataproc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"iter"
+	"math/bits"
 	"slices"
 )
 
@@ -73,26 +75,30 @@ func NewTable() *Table {
 }
 
 // Get returns the Stats of the station name, adding the station with zero Stats (Count == 0) if it
-// is not in the table yet. The pointer is valid until the next call to Get or Add on t. name is
-// copied when the station is added, so the caller may reuse its bytes. Names are never empty.
+// is not in the table yet. The pointer is valid until the next call to Get, Add or AddLine on t.
+// name is copied when the station is added, so the caller may reuse its bytes. Names are never empty.
 func (t *Table) Get(name []byte) *Stats {
-	h := hash(name)
+	return t.get(hash(name), name)
+}
+
+// get is Get with the hash of name already computed.
+func (t *Table) get(h uint64, name []byte) *Stats {
 	mask := uint64(len(t.slots) - 1)
 	for i, probes := h&mask, 0; ; i, probes = (i+1)&mask, probes+1 {
 		if probes > t.n { // more slots in a row than stations: impossible, unless raced
 			panic(concurrentUse)
 		}
 		s := &t.slots[i]
+		if s.hash == h && s.name == string(name) {
+			return &s.stats
+		}
 		if s.name == "" {
 			if 2*(t.n+1) > len(t.slots) {
 				t.grow()
-				return t.Get(name)
+				return t.get(h, name)
 			}
 			s.hash, s.name = h, string(name)
 			t.n++
-			return &s.stats
-		}
-		if s.hash == h && s.name == string(name) {
 			return &s.stats
 		}
 	}
@@ -101,6 +107,69 @@ func (t *Table) Get(name []byte) *Stats {
 // Add records the measurement tenths for the station name: t.Get(name).Add(tenths).
 func (t *Table) Add(name []byte, tenths int64) {
 	t.Get(name).Add(tenths)
+}
+
+// AddLine adds the line at the start of b to t and returns its length with its '\n': for a
+// well-formed line (see ParseLine) followed by '\n' it is
+//
+//	name, tenths, _ := ParseLine(b[:n-1]); t.Add(name, tenths)
+//
+// in one forward pass. It returns 0 and leaves t unchanged if b does not start with a well-formed
+// line and its '\n': the line is malformed, or b ends before the line's '\n' (ParseLine on the
+// bytes up to the '\n', if any, tells which). Like Add it allocates only for a new station.
+//
+// It is made for the hot loop of a scan: it looks for the ';' eight bytes at a time, hashing the
+// name's words as it goes (the hash the table keys its slots by, so the name is read once), then
+// parses the temperature forward, which tells where the '\n' is.
+func (t *Table) AddLine(b []byte) int {
+	var h uint64
+	i := 0 // b[:i] is the part of the name hashed so far
+	for {
+		if len(b)-i < 8 || i > MaxNameLen { // the last bytes of b, or no ';' in time
+			return t.addParsed(b)
+		}
+		w := binary.LittleEndian.Uint64(b[i:])
+		if end := nameEnd(w); end < 8 { // the name ends in this word
+			if b[i+end] != ';' {
+				return 0 // a '\n' before any ';'
+			}
+			h = hashTail(h, w&(1<<(8*end)-1))
+			i += end
+			break
+		}
+		h = hashWord(h, w)
+		i += 8
+	}
+	tenths, n := parseTenths(b[min(i+1, len(b)):]) // the temperature and its '\n'
+	if i == 0 || i > MaxNameLen || n == 0 {
+		return 0
+	}
+	t.get(h, b[:i]).Add(tenths)
+	return i + 1 + n
+}
+
+// addParsed is AddLine the plain way: find the '\n', ParseLine, Add.
+func (t *Table) addParsed(b []byte) int {
+	j := bytes.IndexByte(b, '\n')
+	if j < 0 {
+		return 0
+	}
+	name, tenths, ok := ParseLine(b[:j])
+	if !ok {
+		return 0
+	}
+	t.Add(name, tenths)
+	return j + 1
+}
+
+// nameEnd returns the index of the first ';' or '\n' in the little-endian word w, or 8 if there is
+// none. It uses the classic "has a zero byte" trick on w^';' and w^'\n' (in every byte): the
+// subtraction of 1 from a zero byte borrows and sets its high bit. Bytes above the first zero may be
+// flagged too, so only the lowest flag counts.
+func nameEnd(w uint64) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	s, nl := w^(ones*';'), w^(ones*'\n')
+	return bits.TrailingZeros64(((s-ones)&^s|(nl-ones)&^nl)&highs) / 8
 }
 
 // Lookup returns the Stats of the station name, and whether it is in the table.
@@ -164,13 +233,13 @@ func (t *Table) grow() {
 }
 
 // hash mixes the name eight bytes at a time (a multiply-xorshift on little-endian words): in the hot
-// loop it costs a few nanoseconds for a typical name.
+// loop it costs a few nanoseconds for a typical name. AddLine computes the same value while it looks
+// for the ';': hashWord for every whole word of the name, then hashTail for the rest (zero to seven
+// bytes, the missing ones zero).
 func hash(b []byte) uint64 {
-	const k = 0x9E3779B97F4A7C15
-	h := uint64(len(b)) * k
+	var h uint64
 	for ; len(b) >= 8; b = b[8:] {
-		h = (h ^ binary.LittleEndian.Uint64(b)) * k
-		h ^= h >> 32
+		h = hashWord(h, binary.LittleEndian.Uint64(b))
 	}
 	var tail uint64
 	if len(b) > 0 && cap(b) >= 8 {
@@ -182,6 +251,19 @@ func hash(b []byte) uint64 {
 			tail |= uint64(c) << (8 * i)
 		}
 	}
-	h = (h ^ tail) * k
+	return hashTail(h, tail)
+}
+
+const hashK = 0x9E3779B97F4A7C15 // 2^64 divided by the golden ratio: odd, with well-mixed bits
+
+// hashWord mixes eight bytes of a name into h.
+func hashWord(h, w uint64) uint64 {
+	h = (h ^ w) * hashK
+	return h ^ h>>32
+}
+
+// hashTail mixes the last, partial word of a name into h and finishes the hash.
+func hashTail(h, tail uint64) uint64 {
+	h = (h ^ tail) * hashK
 	return h ^ h>>29
 }
