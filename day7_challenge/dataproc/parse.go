@@ -40,19 +40,21 @@ func ParseLine(line []byte) (name []byte, tenths int64, ok bool) {
 
 func digit(b byte) bool { return '0' <= b && b <= '9' }
 
-// parseTenths parses the temperature at the start of b and the '\n' after it ("-23.4\n" gives
-// -234 and 6): an optional '-', one or two digits, '.', one digit and '\n'. n is how many bytes
-// that took, 0 if b does not start that way. It picks the shape with arithmetic rather than
-// branches: the shapes come in random order, and a mispredicted branch costs more than the sums.
-func parseTenths(b []byte) (tenths int64, n int) {
-	neg := b2i(len(b) > 0 && b[0] == '-')
-	b = b[neg:]
-	two := b2i(len(b) > 1 && b[1] != '.') // 1 if two digits before the '.'
-	if len(b) < 4+two || !digit(b[0]) || !digit(b[two]) || b[1+two] != '.' || !digit(b[2+two]) || b[3+two] != '\n' {
+// parseTenths parses the temperature and its '\n' at the start of w, eight bytes of a line read as a
+// little-endian word (the first byte is the lowest): an optional '-', one or two digits, '.', one
+// digit and '\n' ("-23.4\n" gives -234 and 6). n is how many bytes that took, 0 if w does not start
+// that way. It picks the shape with arithmetic rather than branches: the shapes come in random
+// order, and a mispredicted branch costs more than the sums.
+func parseTenths(w uint64) (tenths int64, n int) {
+	neg := b2i(byte(w) == '-')
+	w >>= 8 * neg                 // drop the '-'
+	two := b2i(byte(w>>8) != '.') // 1 if two digits before the '.'
+	// One digit: d0*10 + d2; two: d0*100 + d1*10 + d2 (d1 is d0 again when two is 0, weighed 0).
+	d0, d1, d2 := byte(w)-'0', byte(w>>(8*two))-'0', byte(w>>(8*(2+two)))-'0'
+	if d0 > 9 || d1 > 9 || d2 > 9 || byte(w>>(8*(1+two))) != '.' || byte(w>>(8*(3+two))) != '\n' {
 		return 0, 0
 	}
-	// One digit: b[0]*10 + b[2]; two: b[0]*100 + b[1]*10 + b[3] (b[two] is b[0] when two is 0).
-	v := int64(b[0]-'0')*int64(10+90*two) + int64(b[two]-'0')*int64(10*two) + int64(b[2+two]-'0')
+	v := int64(d0)*int64(10+90*two) + int64(d1)*int64(10*two) + int64(d2)
 	sign := -int64(neg) // 0 or -1: v^sign - sign is v or -v
 	return v ^ sign - sign, neg + two + 4
 }
