@@ -118,30 +118,34 @@ func (t *Table) Add(name []byte, tenths int64) {
 // line and its '\n': the line is malformed, or b ends before the line's '\n' (ParseLine on the
 // bytes up to the '\n', if any, tells which). Like Add it allocates only for a new station.
 //
-// It is made for the hot loop of a scan: it looks for the ';' eight bytes at a time, hashing the
-// name's words as it goes (the hash the table keys its slots by, so the name is read once), then
-// parses the temperature from the next eight bytes, which tells where the '\n' is.
+// It is made for the hot loop of a scan, and for names shorter than 16 bytes (as good as all real
+// ones): it reads the line's first 16 bytes as two words, finds the ';' in them and hashes the name
+// (the hash the table keys its slots by) with arithmetic instead of branches, then parses the
+// temperature from the next eight bytes, which tells where the '\n' is. A longer name, and the last
+// 24 bytes of b, take the plain way: IndexByte, ParseLine, Add.
 func (t *Table) AddLine(b []byte) int {
-	var h uint64
-	i := 0 // b[:i] is the part of the name hashed so far
-	for {
-		if len(b)-i < 16 || i > MaxNameLen { // near the end of b (the plain way is exact), or too long
-			return t.addParsed(b)
-		}
-		w := binary.LittleEndian.Uint64(b[i:])
-		if end := nameEnd(w); end < 8 { // the name ends in this word
-			if b[i+end] != ';' {
-				return 0 // a '\n' before any ';'
-			}
-			h = hashTail(h, w&(1<<(8*end)-1))
-			i += end
-			break
-		}
-		h = hashWord(h, w)
-		i += 8
+	if len(b) < 24 {
+		return t.addParsed(b)
 	}
-	tenths, n := parseTenths(binary.LittleEndian.Uint64(b[i+1:])) // len(b) >= i+9: see the loop
-	if i == 0 || i > MaxNameLen || n == 0 {
+	w0, w1 := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+	f0, f1 := nameEnds(w0), nameEnds(w1)
+	if f0|f1 == 0 {
+		return t.addParsed(b) // a name of 16 bytes or more
+	}
+	// The first ';' or '\n' is byte end0 of w0, or if there is none (end0 == 8), byte end1 of w1.
+	end0, end1 := bits.TrailingZeros64(f0)/8, bits.TrailingZeros64(f1)/8
+	long := uint64(b2i(f0 == 0)) // 1 if the name goes on into w1
+	i := end0 + end1*int(long)   // the name is b[:i]
+	if i == 0 || b[i] != ';' {
+		return 0 // an empty name, or a '\n' before any ';'
+	}
+	// hash(b[:i]): a name of 8 bytes or more is hashWord(w0) then hashTail of its rest in w1;
+	// a shorter one is hashTail of w0's first i bytes. all is all ones for the first, 0 otherwise.
+	all := -long
+	tail := w0&(1<<(8*end0)-1)&^all | w1&(1<<(8*end1)-1)&all // (a shift by 64 bits gives 0 in Go)
+	h := hashTail(hashWord(0, w0)&all, tail)
+	tenths, n := parseTenths(binary.LittleEndian.Uint64(b[i+1:])) // i <= 15: 8 bytes are there
+	if n == 0 {
 		return 0
 	}
 	t.get(h, b[:i]).Add(tenths)
@@ -162,14 +166,15 @@ func (t *Table) addParsed(b []byte) int {
 	return j + 1
 }
 
-// nameEnd returns the index of the first ';' or '\n' in the little-endian word w, or 8 if there is
-// none. It uses the classic "has a zero byte" trick on w^';' and w^'\n' (in every byte): the
-// subtraction of 1 from a zero byte borrows and sets its high bit. Bytes above the first zero may be
-// flagged too, so only the lowest flag counts.
-func nameEnd(w uint64) int {
+// nameEnds flags the bytes of the word w that end a name, ';' and '\n': the high bit of each is set
+// in the result, and the lowest flag is the first of them (bits.TrailingZeros64/8 is its index, 8
+// if there is none). It is the classic "has a zero byte" trick on w^';' and w^'\n' in every byte: a
+// zero byte borrows when 1 is subtracted and gets its high bit set; bytes above the first zero may
+// be flagged too, which is why only the lowest flag counts.
+func nameEnds(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	s, nl := w^(ones*';'), w^(ones*'\n')
-	return bits.TrailingZeros64(((s-ones)&^s|(nl-ones)&^nl)&highs) / 8
+	return ((s-ones)&^s | (nl-ones)&^nl) & highs
 }
 
 // Lookup returns the Stats of the station name, and whether it is in the table.
