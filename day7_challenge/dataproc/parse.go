@@ -1,6 +1,9 @@
 package dataproc
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // MaxNameLen is the longest station name a line may have, in bytes (the challenge's rule).
 const MaxNameLen = 100
@@ -43,20 +46,25 @@ func digit(b byte) bool { return '0' <= b && b <= '9' }
 // parseTenths parses the temperature and its '\n' at the start of w, eight bytes of a line read as a
 // little-endian word (the first byte is the lowest): an optional '-', one or two digits, '.', one
 // digit and '\n' ("-23.4\n" gives -234 and 6). n is how many bytes that took, 0 if w does not start
-// that way. It picks the shape with arithmetic rather than branches: the shapes come in random
-// order, and a mispredicted branch costs more than the sums.
+// that way. It finds the shape with arithmetic rather than branches (the shapes come in random
+// order, and a mispredicted branch costs more than the sums): the '.' is byte 1, 2 or 3, the only
+// one of them without the 0x10 bit that every digit has; shifting w to put it at byte 3 puts the
+// digits at bytes 1 (tens, if any), 2 and 4.
 func parseTenths(w uint64) (tenths int64, n int) {
+	dot := bits.TrailingZeros64(^w&0x10101000) / 8 // 8 if none
 	neg := b2i(byte(w) == '-')
-	w >>= 8 * neg                 // drop the '-'
-	two := b2i(byte(w>>8) != '.') // 1 if two digits before the '.'
-	// One digit: d0*10 + d2; two: d0*100 + d1*10 + d2 (d1 is d0 again when two is 0, weighed 0).
-	d0, d1, d2 := byte(w)-'0', byte(w>>(8*two))-'0', byte(w>>(8*(2+two)))-'0'
-	if d0 > 9 || d1 > 9 || d2 > 9 || byte(w>>(8*(1+two))) != '.' || byte(w>>(8*(3+two))) != '\n' {
+	two := dot - neg - 1 // 1 if two digits before the '.', 0 if one
+	if dot > 3 || uint(two) > 1 {
 		return 0, 0
 	}
-	v := int64(d0)*int64(10+90*two) + int64(d1)*int64(10*two) + int64(d2)
+	x := w << (8 * (3 - dot))
+	tens, units, tenth := byte(two)*(byte(x>>8)-'0'), byte(x>>16)-'0', byte(x>>32)-'0'
+	if tens > 9 || units > 9 || tenth > 9 || byte(x>>24) != '.' || byte(x>>40) != '\n' {
+		return 0, 0
+	}
+	v := int64(tens)*100 + int64(units)*10 + int64(tenth)
 	sign := -int64(neg) // 0 or -1: v^sign - sign is v or -v
-	return v ^ sign - sign, neg + two + 4
+	return v ^ sign - sign, dot + 3
 }
 
 func b2i(b bool) int {

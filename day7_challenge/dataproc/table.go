@@ -117,39 +117,57 @@ func (t *Table) Add(name []byte, tenths int64) {
 // in one forward pass. It returns 0 and leaves t unchanged if b does not start with a well-formed
 // line and its '\n': the line is malformed, or b ends before the line's '\n' (ParseLine on the
 // bytes up to the '\n', if any, tells which). Like Add it allocates only for a new station.
+func (t *Table) AddLine(b []byte) int {
+	return t.AddLines(b, 1)
+}
+
+// AddLines adds the lines of b that start before byte before of b to t, one by one as AddLine
+// does, and returns how many bytes of b they took: it stops at the first line that starts at or
+// after before, or that AddLine would not take (so b[result:] starts with that line).
 //
 // It is made for the hot loop of a scan, and for names shorter than 16 bytes (as good as all real
-// ones): it reads the line's first 16 bytes as two words, finds the ';' in them and hashes the name
+// ones): it reads a line's first 16 bytes as two words, finds the ';' in them and hashes the name
 // (the hash the table keys its slots by) with arithmetic instead of branches, then parses the
-// temperature from the next eight bytes, which tells where the '\n' is. A longer name, and the last
-// 24 bytes of b, take the plain way: IndexByte, ParseLine, Add.
-func (t *Table) AddLine(b []byte) int {
-	if len(b) < 24 {
-		return t.addParsed(b)
+// temperature from the next eight bytes, which tells where the '\n' is. A longer name, and a line
+// in the last 24 bytes of b, take the plain way: IndexByte, ParseLine, Add.
+func (t *Table) AddLines(b []byte, before int64) int {
+	i := 0
+	for int64(i) < before {
+		line := b[i:]
+		var w0, w1, f0, f1 uint64
+		if len(line) >= 24 {
+			w0, w1 = binary.LittleEndian.Uint64(line), binary.LittleEndian.Uint64(line[8:])
+			f0, f1 = nameEnds(w0), nameEnds(w1)
+		}
+		if f0|f1 == 0 { // near the end of b, or a name of 16 bytes or more
+			n := t.addParsed(line)
+			if n == 0 {
+				break
+			}
+			i += n
+			continue
+		}
+		// The first ';' or '\n' is byte end0 of w0, or if there is none (end0 == 8), byte end1 of w1.
+		end0, end1 := bits.TrailingZeros64(f0)/8, bits.TrailingZeros64(f1)/8
+		long := uint64(b2i(f0 == 0)) // 1 if the name goes on into w1
+		k := end0 + end1*int(long)   // the name is line[:k]
+		if k == 0 || line[k] != ';' {
+			break // an empty name, or a '\n' before any ';'
+		}
+		// hash(line[:k]): a name of 8 bytes or more is hashWord(w0) then hashTail of its rest in
+		// w1; a shorter one is hashTail of w0's first k bytes. all is all ones for the first, 0
+		// otherwise (and a shift by 64 bits gives 0 in Go).
+		all := -long
+		tail := w0&(1<<(8*end0)-1)&^all | w1&(1<<(8*end1)-1)&all
+		h := hashTail(hashWord(0, w0)&all, tail)
+		tenths, n := parseTenths(binary.LittleEndian.Uint64(line[k+1:])) // k <= 15: 8 bytes are there
+		if n == 0 {
+			break
+		}
+		t.get(h, line[:k]).Add(tenths)
+		i += k + 1 + n
 	}
-	w0, w1 := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
-	f0, f1 := nameEnds(w0), nameEnds(w1)
-	if f0|f1 == 0 {
-		return t.addParsed(b) // a name of 16 bytes or more
-	}
-	// The first ';' or '\n' is byte end0 of w0, or if there is none (end0 == 8), byte end1 of w1.
-	end0, end1 := bits.TrailingZeros64(f0)/8, bits.TrailingZeros64(f1)/8
-	long := uint64(b2i(f0 == 0)) // 1 if the name goes on into w1
-	i := end0 + end1*int(long)   // the name is b[:i]
-	if i == 0 || b[i] != ';' {
-		return 0 // an empty name, or a '\n' before any ';'
-	}
-	// hash(b[:i]): a name of 8 bytes or more is hashWord(w0) then hashTail of its rest in w1;
-	// a shorter one is hashTail of w0's first i bytes. all is all ones for the first, 0 otherwise.
-	all := -long
-	tail := w0&(1<<(8*end0)-1)&^all | w1&(1<<(8*end1)-1)&all // (a shift by 64 bits gives 0 in Go)
-	h := hashTail(hashWord(0, w0)&all, tail)
-	tenths, n := parseTenths(binary.LittleEndian.Uint64(b[i+1:])) // i <= 15: 8 bytes are there
-	if n == 0 {
-		return 0
-	}
-	t.get(h, b[:i]).Add(tenths)
-	return i + 1 + n
+	return i
 }
 
 // addParsed is AddLine the plain way: find the '\n', ParseLine, Add.

@@ -21,14 +21,8 @@ func ScanChunk(r io.ReaderAt, c Chunk, t *Table) error {
 	buf := make([]byte, min(maxScanBuf, c.End-pos+MaxLineLen+2))
 	n, eof := 0, false // buf[:n] holds data; eof: nothing more after it
 	for i := 0; ; {
-		if !skip { // the fast path: whole well-formed lines that start before c.End
-			for end := c.End - pos; int64(i) < end; {
-				k := t.AddLine(buf[i:n])
-				if k == 0 {
-					break // a malformed line, the end of buf or of the file: see below
-				}
-				i += k
-			}
+		if !skip { // the fast path: the whole, well-formed lines that start before c.End
+			i += t.AddLines(buf[i:n], c.End-pos-int64(i))
 		}
 		j := bytes.IndexByte(buf[i:n], '\n')
 		if j < 0 && !eof { // no whole line left: keep the partial one and read more after it
