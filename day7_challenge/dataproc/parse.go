@@ -67,6 +67,7 @@ func parseTenths(w uint64) (tenths int64, n int) {
 	return v ^ sign - sign, dot + 3
 }
 
+// b2i is 1 for true and 0 for false (the compiler makes it a flag, not a branch).
 func b2i(b bool) int {
 	if b {
 		return 1

@@ -75,8 +75,9 @@ func NewTable() *Table {
 }
 
 // Get returns the Stats of the station name, adding the station with zero Stats (Count == 0) if it
-// is not in the table yet. The pointer is valid until the next call to Get, Add or AddLine on t.
-// name is copied when the station is added, so the caller may reuse its bytes. Names are never empty.
+// is not in the table yet. The pointer is valid until the next call to Get, Add, AddLine or
+// AddLines on t. name is copied when the station is added, so the caller may reuse its bytes. Names
+// are never empty.
 func (t *Table) Get(name []byte) *Stats {
 	return t.get(hash(name), name)
 }
@@ -89,6 +90,9 @@ func (t *Table) get(h uint64, name []byte) *Stats {
 			panic(concurrentUse)
 		}
 		s := &t.slots[i]
+		// A name of at most 8 bytes needs no comparison of bytes: its hash is one-to-one (a
+		// multiply by an odd number and an xorshift, see hash), so the same hash and length are
+		// the same name.
 		if s.hash == h && len(s.name) == len(name) && (len(name) <= 8 || s.name == string(name)) {
 			return &s.stats
 		}
@@ -256,9 +260,9 @@ func (t *Table) grow() {
 }
 
 // hash mixes the name eight bytes at a time (a multiply-xorshift on little-endian words): in the hot
-// loop it costs a few nanoseconds for a typical name. AddLine computes the same value while it looks
-// for the ';': hashWord for every whole word of the name, then hashTail for the rest (zero to seven
-// bytes, the missing ones zero).
+// loop it costs a few nanoseconds for a typical name. It is hashWord for every whole word of the
+// name, then hashTail for the rest (zero to seven bytes, the missing ones zero), which AddLines
+// computes from the line's first two words without looking for the ';' first.
 func hash(b []byte) uint64 {
 	var h uint64
 	for ; len(b) >= 8; b = b[8:] {
