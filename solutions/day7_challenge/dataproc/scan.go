@@ -24,6 +24,8 @@ func ScanChunk(r io.ReaderAt, c Chunk, t *Table) error {
 		if !skip { // the fast path: the whole, well-formed lines that start before c.End
 			i += t.AddLines(buf[i:n], c.End-pos-int64(i))
 		}
+		// Where AddLines stopped: the end of the chunk, a line cut by the end of buf, the file's
+		// last line without its '\n', or a malformed line. Look at that line the plain way.
 		j := bytes.IndexByte(buf[i:n], '\n')
 		if j < 0 && !eof { // no whole line left: keep the partial one and read more after it
 			n = copy(buf, buf[i:n])
