@@ -47,9 +47,10 @@ func digit(b byte) bool { return '0' <= b && b <= '9' }
 // little-endian word (the first byte is the lowest): an optional '-', one or two digits, '.', one
 // digit and '\n' ("-23.4\n" gives -234 and 6). n is how many bytes that took, 0 if w does not start
 // that way. It finds the shape with arithmetic rather than branches (the shapes come in random
-// order, and a mispredicted branch costs more than the sums): the '.' is byte 1, 2 or 3, the only
-// one of them without the 0x10 bit that every digit has; shifting w to put it at byte 3 puts the
-// digits at bytes 1 (tens, if any), 2 and 4.
+// order, and a mispredicted branch costs more than the sums). In a well-formed temperature the '.'
+// is byte 1, 2 or 3, and the first of those three bytes without the 0x10 bit that every digit has
+// (anything else found there fails the checks below). Shifting w to move it to byte 3 puts the
+// digits at bytes 1 (the tens, if any), 2 and 4.
 func parseTenths(w uint64) (tenths int64, n int) {
 	dot := bits.TrailingZeros64(^w&0x10101000) / 8 // 8 if none
 	neg := b2i(byte(w) == '-')
