@@ -18,8 +18,17 @@ func ScanChunk(r io.ReaderAt, c Chunk, t *Table) error {
 	// when c.Off > 0 the first "line" read (up to the first '\n') belongs to the chunk before.
 	pos := max(c.Off-1, 0) // the file offset of buf[0]
 	skip := c.Off > 0
-	buf := make([]byte, min(maxScanBuf, c.End-pos+MaxLineLen+2))
+	var buf []byte
 	n, eof := 0, false // buf[:n] holds data; eof: nothing more after it
+
+	// A file is mapped: its rest is scanned in place, without a copy. Any other reader is read
+	// into a buffer of our own.
+	if m, unmap, ok := MapFile(r, pos); ok {
+		defer unmap()
+		buf, n, eof = m, len(m), true
+	} else {
+		buf = make([]byte, min(maxScanBuf, c.End-pos+MaxLineLen+2))
+	}
 	for i := 0; ; {
 		if !skip { // the fast path: the whole, well-formed lines that start before c.End
 			i += t.AddLines(buf[i:n], c.End-pos-int64(i))
