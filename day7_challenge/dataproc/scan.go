@@ -10,6 +10,8 @@ func ScanChunk(r io.ReaderAt, c Chunk, t *Table) error {
 	// TODO: read the chunk with ReadAt into a buffer of your own, large reads (up to 1 MiB), no
 	// bigger than the chunk needs (c.End-c.Off plus a line: tests cut tiny files into thousands of
 	// tiny chunks). Keep pos, the file offset of buf[0], and buf[i:n], the bytes not used yet.
+	// Faster, for a file: if m, unmap, ok := MapFile(r, pos); ok, then m is the rest of the file
+	// already (defer unmap()): scan it as one buffer that ends at the end of the file, no reads.
 	//  1. Whether a line starts at c.Off depends on the byte BEFORE it: start reading at c.Off-1
 	//     (when c.Off > 0) and throw away everything up to and including the first '\n'. (A line
 	//     that starts exactly at c.Off then survives; one that started earlier is the chunk before's.)
