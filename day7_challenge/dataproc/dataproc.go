@@ -11,8 +11,9 @@
 //     of the file and sending back its partial result on its standard output (the multiprocessing
 //     model).
 //
-// Given (complete) files: parse.go, table.go, format.go, gen.go, worker.go and this one. Yours to
-// write: scan.go (ScanChunk), pool.go (Process and Merge) and procs.go (ProcessProcs).
+// Given (complete) files: parse.go, table.go, format.go, gen.go, worker.go, mmap_unix.go and
+// mmap_other.go, and this one. Yours to write: scan.go (ScanChunk), pool.go (Process and Merge) and
+// procs.go (ProcessProcs).
 package dataproc
 
 import (
