@@ -50,26 +50,38 @@ const crashMessage = "test worker exploded on purpose"
 //	exit       write crashMessage to stderr and exit 3 without output
 //	after      do the work, write the partial result, then crashMessage and exit 3
 //	notfirst   exit 3 with crashMessage unless the range starts at byte 0 (one worker of many fails)
-//	firstwaits like notfirst, and the worker of byte 0 waits at the gate
+//	firstwaits like notfirst, and the worker of byte 0 waits at the gate; the others connect to the
+//	           gate before they crash, without waiting, so that the test sees their processes end
 //	latecrash  the worker of byte 0 works (without the gate); the others wait at the gate, then crash
 //	garbage    write something that is not a partial result and exit 0
 //	empty      write nothing and exit 0
 func testWorker(args []string) int {
 	crash := func() int { fmt.Fprintln(os.Stderr, crashMessage); return 3 }
 	first := len(args) > 1 && args[1] == "0"
-	gate := func() {
+	dial := func() net.Conn {
 		if sock := os.Getenv(gateEnv); sock != "" {
 			if c, err := net.Dial("unix", sock); err == nil {
-				_, _ = c.Read(make([]byte, 1)) // until the test closes the connection
-				c.Close()
+				return c
 			}
+		}
+		return nil
+	}
+	gate := func() {
+		if c := dial(); c != nil {
+			_, _ = c.Read(make([]byte, 1)) // until the test closes the connection
+			c.Close()
 		}
 	}
 	switch os.Getenv(crashEnv) {
 	case "exit":
 		return crash()
-	case "notfirst", "firstwaits":
+	case "notfirst":
 		if !first {
+			return crash()
+		}
+	case "firstwaits":
+		if !first {
+			_ = dial() // left open: the system closes it when this process exits
 			return crash()
 		}
 	case "latecrash":
@@ -548,15 +560,53 @@ func TestScanChunkReportsMalformedLineOffset(t *testing.T) {
 
 // ---- Process: the goroutine pool --------------------------------------------------------------
 
-func TestSameResultAsSequential(t *testing.T) {
+func TestWorkersDoNotShareATable(t *testing.T) {
+	// With the race detector (go test -race), workers writing to one Table is a reported race. The
+	// gate makes them really run at once. It comes first among Process's tests, and its file is
+	// small: racing workers are slow under the race detector, so the later tests' bigger files
+	// would take seconds each to say the same.
 	coursetest.CheckLeaksIfPassing(t)
-	data := generated(t, 15000, 500, 1)
+	coursetest.Procs(t, 4)
+	data := generated(t, 3000, 20, 6)
+	want, _ := reference(data)
+	met := true
+	for range 2 {
+		g := newGatedReader(t, data, 4)
+		if !met {
+			g.stop() // they did not meet the first time: do not wait again
+		}
+		var got *Table
+		var err error
+		coursetest.WithinFor(t, 2*coursetest.Patience, func() {
+			got, err = Process(g, int64(len(data)), Options{Workers: 4, ChunkSize: 1500})
+		}, "Process with 4 workers did not return")
+		select {
+		case <-g.opened:
+		default:
+			met = false
+		}
+		g.stop()
+		require.NoError(t, err)
+		requireSame(t, want, got, "Process with 4 workers (each needs its own Table: a Table is not safe for concurrent use)")
+	}
+}
+
+func TestSameResultAsSequential(t *testing.T) {
+	// One subtest per Options, and the test stops at the first that fails (a race the race detector
+	// reported included): the ones after it would only repeat the news, slowly.
+	coursetest.CheckLeaksIfPassing(t)
+	data := generated(t, 6000, 500, 1)
 	want, _ := reference(data)
 	for _, opts := range []Options{{Workers: 1}, {Workers: 2, ChunkSize: 999}, {Workers: 3, ChunkSize: 4096},
-		{Workers: 8, ChunkSize: 777}, {Workers: 8, ChunkSize: 65536}, {Workers: 4}} {
-		got, err := process(t, data, opts)
-		require.NoError(t, err, "ProcessFile(%+v) on a well-formed generated file", opts)
-		requireSame(t, want, got, fmt.Sprintf("ProcessFile with %+v", opts))
+		{Workers: 8, ChunkSize: 16384}, {Workers: 4}, {Workers: 8, ChunkSize: 777}} {
+		ok := t.Run(fmt.Sprintf("Workers=%d,ChunkSize=%d", opts.Workers, opts.ChunkSize), func(t *testing.T) {
+			got, err := process(t, data, opts)
+			require.NoError(t, err, "ProcessFile(%+v) on a well-formed generated file", opts)
+			requireSame(t, want, got, fmt.Sprintf("ProcessFile with %+v", opts))
+		})
+		if !ok {
+			return
+		}
 	}
 }
 
@@ -595,7 +645,11 @@ func TestTenThousandStations(t *testing.T) {
 	data := b.Bytes()
 	want, _ := reference(data)
 	require.Len(t, want, 10000, "test data: 10,000 stations")
-	opts := Options{Workers: 4, ChunkSize: 32 << 10}
+	// Two workers over four chunks: each table grows past the 1,024 slots it starts with, and so
+	// does the one they merge into. (More workers would say no more, and workers wrongly sharing a
+	// table are slow under the race detector: seconds each, when TestWorkersDoNotShareATable has
+	// already said so.)
+	opts := Options{Workers: 2, ChunkSize: 64 << 10}
 	got, err := process(t, data, opts)
 	require.NoError(t, err, "ProcessFile(%+v)", opts)
 	requireSame(t, want, got, fmt.Sprintf("10,000 stations, ProcessFile(%+v)", opts))
@@ -712,35 +766,6 @@ func TestFirstMalformedLineOfTheFileWins(t *testing.T) {
 		require.Equal(t, early, le.Offset, "Process returned the error of %q, want the first malformed line of the file, %q, "+
 			"even when a worker finds a later one first: keep an error per chunk and return the first in chunk order", le.Text, "early bad line")
 	})
-}
-
-func TestWorkersDoNotShareATable(t *testing.T) {
-	// With the race detector (go test -race), workers writing to one Table is a reported race. The
-	// gate makes them really run at once.
-	coursetest.CheckLeaksIfPassing(t)
-	coursetest.Procs(t, 4)
-	data := generated(t, 10000, 20, 6)
-	want, _ := reference(data)
-	met := true
-	for range 2 {
-		g := newGatedReader(t, data, 4)
-		if !met {
-			g.stop() // they did not meet the first time: do not wait again
-		}
-		var got *Table
-		var err error
-		coursetest.WithinFor(t, 2*coursetest.Patience, func() {
-			got, err = Process(g, int64(len(data)), Options{Workers: 4, ChunkSize: 1500})
-		}, "Process with 4 workers did not return")
-		select {
-		case <-g.opened:
-		default:
-			met = false
-		}
-		g.stop()
-		require.NoError(t, err)
-		requireSame(t, want, got, "Process with 4 workers (each needs its own Table: a Table is not safe for concurrent use)")
-	}
 }
 
 func TestProgressReportsEveryChunk(t *testing.T) {

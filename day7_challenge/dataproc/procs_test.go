@@ -77,10 +77,13 @@ func TestProcsReportMalformedLine(t *testing.T) {
 }
 
 // procGate is the test's end of DATAPROC_TEST_GATE: worker processes connect to its socket and wait
-// until release closes their connections.
+// until release closes their connections. A worker that only announces itself (see testWorker)
+// connects and goes on: when its process ends, the system closes its end of the connection, and
+// the gate sees that.
 type procGate struct {
 	env     string        // the environment entry that makes workers wait at the gate
 	arrived chan struct{} // receives once per worker that connected
+	left    chan struct{} // receives once per worker whose connection closed: it let go, or its process ended
 	release func()        // lets every waiting worker go on (and later ones not wait); idempotent
 }
 
@@ -94,7 +97,8 @@ func newProcGate(t *testing.T) *procGate {
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var conns []net.Conn
-	g := &procGate{env: gateEnv + "=" + sock, arrived: make(chan struct{}, 100)}
+	var readers sync.WaitGroup
+	g := &procGate{env: gateEnv + "=" + sock, arrived: make(chan struct{}, 100), left: make(chan struct{}, 100)}
 	accepted := make(chan struct{})
 	go func() {
 		defer close(accepted)
@@ -107,16 +111,24 @@ func newProcGate(t *testing.T) *procGate {
 			conns = append(conns, c)
 			mu.Unlock()
 			g.arrived <- struct{}{}
+			readers.Go(func() {
+				_, _ = c.Read(make([]byte, 1)) // workers write nothing: this returns when the connection closes
+				select {
+				case g.left <- struct{}{}:
+				default:
+				}
+			})
 		}
 	}()
 	g.release = sync.OnceFunc(func() {
 		ln.Close()
 		<-accepted
 		mu.Lock()
-		defer mu.Unlock()
 		for _, c := range conns {
 			c.Close()
 		}
+		mu.Unlock()
+		readers.Wait()
 	})
 	t.Cleanup(g.release)
 	return g
@@ -168,17 +180,50 @@ func TestProcsFailureStopsTheOtherWorkers(t *testing.T) {
 		done <- err
 	}()
 	// The first worker waits at the gate until the test releases it (or it is killed before it
-	// gets there); the two others crash at once.
+	// gets there); the two others announce themselves at the gate and crash at once.
+	err, hung := awaitFailedRun(gate, done)
+	if hung != "" {
+		t.Fatalf("ProcessFile with Procs: 3 kept waiting for a worker process after another one had failed (%s): "+
+			"a failure must stop the others (run them with WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)", hung)
+	}
+	require.Error(t, err, "two of three worker processes failed: the run fails")
+}
+
+// stopPatience is how long a worker process may go on once another one has ended (the gate saw
+// its connection close) while the run has not returned. Stopping the others takes a correct
+// ProcessProcs milliseconds: its own goroutine sees the failure and cancels the context, which
+// kills them. A ProcessProcs that never stops them is caught after this, not after the guard's
+// patience, which has to allow for starting the worker processes on a loaded machine too.
+const stopPatience = time.Second
+
+// awaitFailedRun waits for done, the result of a run whose first worker waits at gate while the
+// others crash, and returns it. If the run goes on for stopPatience after the gate saw a worker's
+// process end (or for the guard's patience in all), awaitFailedRun releases the gate, waits for
+// done and returns instead what the run did not do, for a failure message.
+func awaitFailedRun(gate *procGate, done <-chan error) (err error, hung string) {
+	patience := coursetest.CurrentPatience()
 	timeout, stop := coursetest.Guard()
 	defer stop()
-	select {
-	case err := <-done:
-		require.Error(t, err, "two of three worker processes failed: the run fails")
-	case <-timeout:
-		gate.release()
-		<-done
-		t.Fatal("ProcessFile with Procs: 3 kept waiting for a worker process after another one had failed: " +
-			"a failure must stop the others (run them with WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)")
+	var bound <-chan time.Time // nil, which never receives, until a worker has ended
+	for {
+		select {
+		case err := <-done:
+			return err, ""
+		case <-gate.left:
+			if bound == nil {
+				timer := time.NewTimer(stopPatience)
+				defer timer.Stop()
+				bound = timer.C
+			}
+		case <-bound:
+			gate.release()
+			<-done
+			return nil, fmt.Sprintf("it had not returned %v after a worker process had ended", stopPatience)
+		case <-timeout:
+			gate.release()
+			<-done
+			return nil, fmt.Sprintf("it had not returned after %v", patience)
+		}
 	}
 }
 
@@ -345,7 +390,7 @@ func clipStack(s string) string {
 
 // failedRun runs ProcessFile with Procs: 3 on the file at path, where the worker of byte 0 waits at
 // gate and the two others crash at once, and returns its error. If it does not return, the test
-// fails after the guard (which is short once an earlier guard has fired).
+// fails stopPatience after a worker's process ended (see awaitFailedRun).
 func failedRun(t *testing.T, gate *procGate, path string) error {
 	t.Helper()
 	done := make(chan error, 1)
@@ -353,16 +398,10 @@ func failedRun(t *testing.T, gate *procGate, path string) error {
 		_, err := ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
 		done <- err
 	}()
-	timeout, stop := coursetest.Guard()
-	defer stop()
-	select {
-	case err := <-done:
-		return err
-	case <-timeout:
-		gate.release()
-		<-done
-		t.Fatal("ProcessFile with Procs: 3 kept waiting for a worker process after the two others had failed: " +
-			"run every worker at once, and let a failure stop the others (WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)")
-		return nil
+	err, hung := awaitFailedRun(gate, done)
+	if hung != "" {
+		t.Fatalf("ProcessFile with Procs: 3 kept waiting for a worker process after the two others had failed (%s): "+
+			"run every worker at once, and let a failure stop the others (WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)", hung)
 	}
+	return err
 }
