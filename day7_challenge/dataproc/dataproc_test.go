@@ -564,8 +564,11 @@ func TestWorkersDoNotShareATable(t *testing.T) {
 	// With the race detector (go test -race), workers writing to one Table is a reported race. The
 	// gate makes them really run at once. It comes first among Process's tests, and its file is
 	// small: racing workers are slow under the race detector, so the later tests' bigger files
-	// would take seconds each to say the same.
+	// would take seconds each to say the same. Its probe (requireOwnTables) must race first in the
+	// test binary: the race detector reports a race once per process, and the later tests reuse the
+	// probe's verdict.
 	coursetest.CheckLeaksIfPassing(t)
+	requireOwnTables(t)
 	coursetest.Procs(t, 4)
 	data := generated(t, 3000, 20, 6)
 	want, _ := reference(data)
@@ -591,10 +594,46 @@ func TestWorkersDoNotShareATable(t *testing.T) {
 	}
 }
 
+// ownTables is the verdict of requireOwnTables's probe, taken once per test binary.
+var ownTables struct {
+	once sync.Once
+	ok   bool
+}
+
+// requireOwnTables stops t at once if Process's workers write to one shared Table. The first call
+// runs a probe as a subtest of t: Process with 4 workers that a gate makes read at once, over a
+// small file, whose only check is the race detector's (go test -race): workers writing to one
+// Table is a reported race, which fails the subtest. Later calls reuse its verdict. Tests that run
+// Process with several workers over bigger files call it first: under the race detector, workers
+// racing on one Table take seconds per test to say again what the probe said in milliseconds.
+// (Without -race the probe cannot fail, and the tests run as they would without it.)
+func requireOwnTables(t *testing.T) {
+	t.Helper()
+	const probe = "probe: 4 workers at once, each with its own Table"
+	ownTables.once.Do(func() {
+		ownTables.ok = t.Run(probe, func(t *testing.T) {
+			coursetest.Procs(t, 4)
+			data := generated(t, 400, 20, 6)
+			g := newGatedReader(t, data, 4)
+			opts := Options{Workers: 4, ChunkSize: int64(len(data))/8 + 1} // 8 chunks: two for each worker
+			coursetest.WithinFor(t, 2*coursetest.Patience, func() {
+				_, _ = Process(g, int64(len(data)), opts)
+			}, "Process with 4 workers did not return")
+		})
+	})
+	if !ownTables.ok {
+		t.Fatalf("Process with 4 workers failed the subtest %q, run by the first test that needed it: the race "+
+			"detector saw its workers write to the same memory, most likely one shared Table (a Table is not safe for "+
+			"concurrent use: give every worker its own, and Merge them at the end). This test stops here rather than "+
+			"race again, slowly.", probe)
+	}
+}
+
 func TestSameResultAsSequential(t *testing.T) {
 	// One subtest per Options, and the test stops at the first that fails (a race the race detector
 	// reported included): the ones after it would only repeat the news, slowly.
 	coursetest.CheckLeaksIfPassing(t)
+	requireOwnTables(t)
 	data := generated(t, 6000, 500, 1)
 	want, _ := reference(data)
 	for _, opts := range []Options{{Workers: 1}, {Workers: 2, ChunkSize: 999}, {Workers: 3, ChunkSize: 4096},
@@ -625,6 +664,7 @@ func TestNegativeValuesAndMinusZero(t *testing.T) {
 }
 
 func TestOneStation(t *testing.T) {
+	requireOwnTables(t)
 	data := generated(t, 1000, 1, 7)
 	want, _ := reference(data)
 	require.Len(t, want, 1)
@@ -645,14 +685,25 @@ func TestTenThousandStations(t *testing.T) {
 	data := b.Bytes()
 	want, _ := reference(data)
 	require.Len(t, want, 10000, "test data: 10,000 stations")
-	// Two workers over four chunks: each table grows past the 1,024 slots it starts with, and so
-	// does the one they merge into. (More workers would say no more, and workers wrongly sharing a
-	// table are slow under the race detector: seconds each, when TestWorkersDoNotShareATable has
-	// already said so.)
-	opts := Options{Workers: 2, ChunkSize: 64 << 10}
+	// One worker over four chunks: its table grows past the 1,024 slots it starts with.
+	opts := Options{Workers: 1, ChunkSize: 64 << 10}
 	got, err := process(t, data, opts)
 	require.NoError(t, err, "ProcessFile(%+v)", opts)
 	requireSame(t, want, got, fmt.Sprintf("10,000 stations, ProcessFile(%+v)", opts))
+
+	// Merging tables that big, directly: every other line into each of two tables (about 6,000
+	// stations each, some 2,000 in both), then one into the other, which grows as it takes the
+	// other's new stations. (Not through Process with several workers: workers wrongly sharing one
+	// table are so slow under the race detector that this test would take seconds to fail, and
+	// TestWorkersDoNotShareATable has already said it.)
+	halves := [2]*Table{NewTable(), NewTable()}
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		name, v, ok := refParse(line)
+		require.True(t, ok, "test data: line %d, %q", i+1, line)
+		halves[i%2].Add([]byte(name), v)
+	}
+	Merge(halves[0], halves[1])
+	requireSame(t, want, halves[0], "10,000 stations, Merge of two tables of the file's even and odd lines")
 }
 
 func TestEmptyFile(t *testing.T) {
@@ -698,6 +749,7 @@ func TestMalformedLineReportedWithItsLineNumber(t *testing.T) {
 func TestWorkersScanAtOnce(t *testing.T) {
 	// In a synctest bubble every ReadAt is held until all goroutines are blocked: then exactly as
 	// many calls are held as workers scan at once.
+	requireOwnTables(t)
 	data := generated(t, 4000, 50, 5)
 	want, _ := reference(data)
 	const workers = 4
@@ -769,6 +821,7 @@ func TestFirstMalformedLineOfTheFileWins(t *testing.T) {
 }
 
 func TestProgressReportsEveryChunk(t *testing.T) {
+	requireOwnTables(t)
 	data := generated(t, 2000, 30, 8)
 	var mu sync.Mutex
 	var sum int64
@@ -937,6 +990,7 @@ func TestZeroWorkersMeansGOMAXPROCS(t *testing.T) {
 	// Options{} (Workers 0) runs runtime.GOMAXPROCS(0) workers; the held reads count them, as in
 	// TestWorkersScanAtOnce.
 	coursetest.Procs(t, 3)
+	requireOwnTables(t)
 	data := generated(t, 4000, 50, 5)
 	opts := Options{ChunkSize: 2048}
 	coursetest.BubbleWatchingLocks(t, "Process did not finish while the test held its reads: do the workers end once the chunks are handed out (close the channel)? "+
