@@ -570,7 +570,7 @@ func TestWorkersDoNotShareATable(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
 	requireOwnTables(t)
 	coursetest.Procs(t, 4)
-	data := generated(t, 3000, 20, 6)
+	data := generated(t, 1500, 20, 6) // 13 chunks of 1,500 bytes
 	want, _ := reference(data)
 	met := true
 	for range 2 {
@@ -596,8 +596,9 @@ func TestWorkersDoNotShareATable(t *testing.T) {
 
 // ownTables is the verdict of requireOwnTables's probe, taken once per test binary.
 var ownTables struct {
-	once sync.Once
-	ok   bool
+	once     sync.Once
+	returned bool // Process returned in the probe
+	ok       bool // and the probe passed
 }
 
 // requireOwnTables stops t at once if Process's workers write to one shared Table. The first call
@@ -616,12 +617,16 @@ func requireOwnTables(t *testing.T) {
 			data := generated(t, 400, 20, 6)
 			g := newGatedReader(t, data, 4)
 			opts := Options{Workers: 4, ChunkSize: int64(len(data))/8 + 1} // 8 chunks: two for each worker
-			coursetest.WithinFor(t, 2*coursetest.Patience, func() {
-				_, _ = Process(g, int64(len(data)), opts)
-			}, "Process with 4 workers did not return")
+			ownTables.returned = coursetest.Within(t, func() { _, _ = Process(g, int64(len(data)), opts) },
+				"Process(%+v) did not return: does every worker end once the chunks are handed out (close the channel)?", opts)
 		})
 	})
-	if !ownTables.ok {
+	switch {
+	case !ownTables.returned:
+		t.Fatalf("Process with 4 workers did not return in the subtest %q, run by the first test that needed it: "+
+			"does every worker end once the chunks are handed out (close the channel)? This test stops here rather "+
+			"than wait again.", probe)
+	case !ownTables.ok:
 		t.Fatalf("Process with 4 workers failed the subtest %q, run by the first test that needed it: the race "+
 			"detector saw its workers write to the same memory, most likely one shared Table (a Table is not safe for "+
 			"concurrent use: give every worker its own, and Merge them at the end). This test stops here rather than "+
@@ -634,7 +639,7 @@ func TestSameResultAsSequential(t *testing.T) {
 	// reported included): the ones after it would only repeat the news, slowly.
 	coursetest.CheckLeaksIfPassing(t)
 	requireOwnTables(t)
-	data := generated(t, 6000, 500, 1)
+	data := generated(t, 4000, 500, 1)
 	want, _ := reference(data)
 	for _, opts := range []Options{{Workers: 1}, {Workers: 2, ChunkSize: 999}, {Workers: 3, ChunkSize: 4096},
 		{Workers: 8, ChunkSize: 16384}, {Workers: 4}, {Workers: 8, ChunkSize: 777}} {
@@ -976,7 +981,7 @@ func (e errReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 func TestReadErrorFailsTheRun(t *testing.T) {
 	// An I/O error is not the end of the file: Process must return it, not a shorter result.
-	data := generated(t, 600, 30, 21)
+	data := generated(t, 300, 30, 21)
 	for _, opts := range []Options{{Workers: 1}, {Workers: 3, ChunkSize: 1000}, {Workers: 2, ChunkSize: 33}} {
 		r := errReaderAt{bytes.NewReader(data), int64(len(data)) / 2}
 		var err error
