@@ -572,7 +572,7 @@ func TestWorkersDoNotShareATable(t *testing.T) {
 	coursetest.Procs(t, 4)
 	data := generated(t, 1500, 20, 6) // 13 chunks of 1,500 bytes
 	want, _ := reference(data)
-	met := true
+	met := ownTables.met // workers that did not meet at the probe's gate do not meet at this one
 	for range 2 {
 		g := newGatedReader(t, data, 4)
 		if !met {
@@ -599,6 +599,7 @@ var ownTables struct {
 	once     sync.Once
 	returned bool // Process returned in the probe
 	ok       bool // and the probe passed
+	met      bool // the 4 workers met at the probe's gate
 }
 
 // requireOwnTables stops t at once if Process's workers write to one shared Table. The first call
@@ -619,6 +620,11 @@ func requireOwnTables(t *testing.T) {
 			opts := Options{Workers: 4, ChunkSize: int64(len(data))/8 + 1} // 8 chunks: two for each worker
 			ownTables.returned = coursetest.Within(t, func() { _, _ = Process(g, int64(len(data)), opts) },
 				"Process(%+v) did not return: does every worker end once the chunks are handed out (close the channel)?", opts)
+			select {
+			case <-g.opened:
+				ownTables.met = true
+			default:
+			}
 		})
 	})
 	switch {
@@ -658,6 +664,7 @@ func TestNegativeValuesAndMinusZero(t *testing.T) {
 	// Hand-written expectations. Means: B (-0.1+0.0)/2 = -0.05 rounds to 0.0 (never "-0.0");
 	// C (-1.0-1.5)/2 = -1.25 rounds half up to -1.2; D (1.0+1.5)/2 = 1.25 to 1.3; E -0.0 is 0.0;
 	// F (-0.1-0.1+0.1)/3 = -0.0333 rounds to 0.0.
+	requireOwnTables(t)
 	data := []byte("B;-0.1\nC;-1.0\nD;1.0\nE;-0.0\nF;-0.1\nB;0.0\nC;-1.5\nD;1.5\nF;-0.1\nF;0.1\nG;-99.9\nG;-12.3\n")
 	const want = "{B=-0.1/0.0/0.0, C=-1.5/-1.2/-1.0, D=1.0/1.3/1.5, E=0.0/0.0/0.0, F=-0.1/0.0/0.1, G=-99.9/-56.1/-12.3}\n"
 	for _, opts := range []Options{{Workers: 1}, {Workers: 4, ChunkSize: 5}, {Workers: 3, ChunkSize: 13}} {
@@ -735,6 +742,7 @@ var malformed = []struct {
 }
 
 func TestMalformedLineReportedWithItsLineNumber(t *testing.T) {
+	requireOwnTables(t)
 	for _, tc := range malformed {
 		_, bad := reference([]byte(tc.data))
 		require.EqualValues(t, tc.line, bad, "test table: %s", tc.name)
@@ -789,6 +797,7 @@ func TestWorkersScanAtOnce(t *testing.T) {
 func TestFirstMalformedLineOfTheFileWins(t *testing.T) {
 	// Three chunks, three workers: the last chunk's bad line is found first (the test holds the
 	// others' reads until it has been), yet the error must be the first chunk's.
+	requireOwnTables(t)
 	var b strings.Builder
 	for i := range 90 {
 		switch i {
@@ -947,6 +956,7 @@ func clip(err error) string {
 func TestLongMalformedLineFailsTheRun(t *testing.T) {
 	// A line longer than any valid one, and than ScanChunk's read buffer (about a chunk plus a line
 	// for a small chunk, 1 MiB at most), is malformed like any other: it is not skipped.
+	requireOwnTables(t)
 	for _, n := range []int{300, 3 << 20} {
 		data := []byte("Aa;1.0\n" + strings.Repeat("x", n) + ";1.0\nBb;2.0\n")
 		opts := []Options{{Workers: 1}, {Workers: 2, ChunkSize: 1 << 20}}
@@ -981,6 +991,7 @@ func (e errReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 func TestReadErrorFailsTheRun(t *testing.T) {
 	// An I/O error is not the end of the file: Process must return it, not a shorter result.
+	requireOwnTables(t)
 	data := generated(t, 300, 30, 21)
 	for _, opts := range []Options{{Workers: 1}, {Workers: 3, ChunkSize: 1000}, {Workers: 2, ChunkSize: 33}} {
 		r := errReaderAt{bytes.NewReader(data), int64(len(data)) / 2}
