@@ -181,7 +181,7 @@ func TestProcsFailureStopsTheOtherWorkers(t *testing.T) {
 	}()
 	// The first worker waits at the gate until the test releases it (or it is killed before it
 	// gets there); the two others announce themselves at the gate and crash at once.
-	err, hung := awaitFailedRun(gate, done)
+	hung, err := awaitFailedRun(gate, done)
 	if hung != "" {
 		t.Fatalf("ProcessFile with Procs: 3 kept waiting for a worker process after another one had failed (%s): "+
 			"a failure must stop the others (run them with WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)", hung)
@@ -197,10 +197,10 @@ func TestProcsFailureStopsTheOtherWorkers(t *testing.T) {
 const stopPatience = time.Second
 
 // awaitFailedRun waits for done, the result of a run whose first worker waits at gate while the
-// others crash, and returns it. If the run goes on for stopPatience after the gate saw a worker's
-// process end (or for the guard's patience in all), awaitFailedRun releases the gate, waits for
-// done and returns instead what the run did not do, for a failure message.
-func awaitFailedRun(gate *procGate, done <-chan error) (err error, hung string) {
+// others crash, and returns its error. If the run goes on for stopPatience after the gate saw a
+// worker's process end (or for the guard's patience in all), awaitFailedRun releases the gate,
+// waits for done and returns in hung what the run did not do, for a failure message.
+func awaitFailedRun(gate *procGate, done <-chan error) (hung string, err error) {
 	patience := coursetest.CurrentPatience()
 	timeout, stop := coursetest.Guard()
 	defer stop()
@@ -208,7 +208,7 @@ func awaitFailedRun(gate *procGate, done <-chan error) (err error, hung string) 
 	for {
 		select {
 		case err := <-done:
-			return err, ""
+			return "", err
 		case <-gate.left:
 			if bound == nil {
 				timer := time.NewTimer(stopPatience)
@@ -218,11 +218,11 @@ func awaitFailedRun(gate *procGate, done <-chan error) (err error, hung string) 
 		case <-bound:
 			gate.release()
 			<-done
-			return nil, fmt.Sprintf("it had not returned %v after a worker process had ended", stopPatience)
+			return fmt.Sprintf("it had not returned %v after a worker process had ended", stopPatience), nil
 		case <-timeout:
 			gate.release()
 			<-done
-			return nil, fmt.Sprintf("it had not returned after %v", patience)
+			return fmt.Sprintf("it had not returned after %v", patience), nil
 		}
 	}
 }
@@ -398,7 +398,7 @@ func failedRun(t *testing.T, gate *procGate, path string) error {
 		_, err := ProcessFile(path, procOpts(t, 3, gate.env, crashEnv+"=firstwaits"))
 		done <- err
 	}()
-	err, hung := awaitFailedRun(gate, done)
+	hung, err := awaitFailedRun(gate, done)
 	if hung != "" {
 		t.Fatalf("ProcessFile with Procs: 3 kept waiting for a worker process after the two others had failed (%s): "+
 			"run every worker at once, and let a failure stop the others (WorkerCommand(ctx, ...) under an errgroup.WithContext ctx)", hung)
