@@ -252,7 +252,10 @@ func (t *Table) grow() {
 			continue
 		}
 		i := s.hash & mask
-		for t.slots[i].name != "" {
+		for probes := 0; t.slots[i].name != ""; probes++ {
+			if probes > t.n { // as in Get: only another goroutine changing the table gets here
+				panic(concurrentUse)
+			}
 			i = (i + 1) & mask
 		}
 		t.slots[i] = s

@@ -57,8 +57,9 @@ type VerifyOptions struct {
 	// race once per process, so one process for every value would hide it from the later ones).
 	// Default: 1, 2, 4 and 8.
 	CPU []string
-	// Timings lists the wall time of every stub, solution and mutant run, then the median and the
-	// maximum of the stub and mutant runs, flagging any of SlowRun or more.
+	// Timings lists the wall time of every stub, solution and mutant run before the median and the
+	// maximum of the stub and mutant runs, flagging any of SlowRun or more. Without it, only the
+	// slow runs and that summary line are written.
 	Timings bool
 }
 
@@ -311,9 +312,7 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	}
 	sort.Strings(extra)
 	ids = append(ids, extra...)
-	if vo.Timings {
-		writeTimings(w, timings)
-	}
+	writeTimings(w, timings, vo.Timings)
 	fmt.Fprintf(w, "Solutions must pass, and mutants be rejected, at GOMAXPROCS %s (one run each).\n", strings.Join(cpus, ", "))
 	passed := 0
 	for _, id := range ids {
@@ -329,19 +328,21 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	return failed, nil
 }
 
-// writeTimings lists every run's wall time, then the median and maximum of the stub runs and of the
-// mutants' full runs (the runs at the first GOMAXPROCS, which run every test, as a student's
+// writeTimings lists every run's wall time (all) or only the slow ones, then the median and maximum
+// of the stub runs and of the mutants' full runs (the runs at the first GOMAXPROCS, which run every test, as a student's
 // `go test -race` would). Each time is measured by the grader around its own runs of that package's
 // test binary (see Grade): the build, which is batched, is not in it; other runs going on at the
 // same time are (on a busy machine the numbers are an upper bound).
-func writeTimings(w io.Writer, ts []timing) {
+func writeTimings(w io.Writer, ts []timing, all bool) {
 	sort.SliceStable(ts, func(i, j int) bool {
 		if ts[i].id != ts[j].id {
 			return ts[i].id < ts[j].id
 		}
 		return ts[i].kind > ts[j].kind // stub, solution, mutant
 	})
-	fmt.Fprintln(w, "Wall time of each package run (build excluded):")
+	if all {
+		fmt.Fprintln(w, "Wall time of each package run (build excluded):")
+	}
 	var full []timing
 	for _, t := range ts {
 		mark := ""
@@ -350,8 +351,12 @@ func writeTimings(w io.Writer, ts []timing) {
 		} else if t.kind != "solution" {
 			full = append(full, t)
 		}
-		if t.seconds >= SlowRun.Seconds() && !t.failFast && t.kind != "solution" {
+		slow := t.seconds >= SlowRun.Seconds() && !t.failFast && t.kind != "solution"
+		if slow {
 			mark += "  SLOW: the goal is under 15 s"
+		}
+		if !all && !slow {
+			continue
 		}
 		at := ""
 		if t.cpu != "" {

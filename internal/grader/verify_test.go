@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +107,22 @@ func TestMutantReportGivesNoAdvice(t *testing.T) {
 	assert.NotContains(t, b.String(), "Next:")
 	assert.NotContains(t, b.String(), "Hint")
 	assert.Contains(t, b.String(), "day1_x/a")
+}
+
+// Without -v, verify still writes the slow runs and the summary line, so that a CI log shows them.
+func TestTimingsSummaryWithoutVerbose(t *testing.T) {
+	ts := []timing{
+		{kind: "stub", id: "day1_x/a", seconds: 0.4},
+		{kind: "solution", id: "day1_x/a", cpu: "1", seconds: 20},
+		{kind: "mutant", id: "day1_x/a", what: `"slow"`, cpu: "1", seconds: 16.5},
+		{kind: "mutant", id: "day1_x/a", what: `"slow"`, cpu: "2", seconds: 16, failFast: true},
+		{kind: "mutant", id: "day1_x/a", what: `"quick"`, cpu: "1", seconds: 1.0},
+	}
+	var quiet, verbose bytes.Buffer
+	writeTimings(&quiet, slices.Clone(ts), false)
+	writeTimings(&verbose, slices.Clone(ts), true)
+	assert.Equal(t, "    16.5s  day1_x/a                   mutant \"slow\" GOMAXPROCS=1  SLOW: the goal is under 15 s\n"+
+		"Stub and mutant runs: 3, median 1.0s (goal < 3s), max 16.5s (day1_x/a mutant \"slow\"), 1 at 15s or more (goal: none)\n\n",
+		quiet.String(), "only the slow full run (not the solution, not the run that stops at the first failure) and the summary")
+	assert.Equal(t, 8, strings.Count(verbose.String(), "\n"), "-v: a header, every run, the summary and a blank line:\n%s", verbose.String())
 }
