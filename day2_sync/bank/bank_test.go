@@ -329,7 +329,10 @@ func handOffInOrder(t *testing.T, mu *sync.Mutex, waiters int, returned func() i
 	t.Helper()
 	time.Sleep(2 * time.Millisecond) // not to wait for a goroutine: Go's threshold for starvation mode is 1 ms
 	mu.Unlock()
-	await(t, mu.Lock, "the test could not lock an account's mutex again after it let go of it: a call %s", leftLocked)
+	// Not await: the waiters are meant to be parked on mu now, which await would take for a deadlock.
+	coursetest.Within(t, mu.Lock, "the test let go of an account's mutex for the waiting calls and could not lock it "+
+		"again: a call returned with the account still locked. Unlock on every path, early returns with an error too "+
+		"(defer a.mu.Unlock() right after Lock)")
 	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return waiting+returned() >= waiters // one may have got the lock before the test did
