@@ -17,6 +17,11 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// leftLocked ends the message of a guard on a read made after every call the test made has returned:
+// if the read waits, one of those calls returned with an account still locked.
+const leftLocked = "never returned, although every call before it had returned: one of them left an account " +
+	"locked. Unlock on every path, early returns with an error too (defer a.mu.Unlock() right after Lock)"
+
 func TestDepositWithdraw(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -40,7 +45,9 @@ func TestDepositWithdraw(t *testing.T) {
 			var err error
 			await(t, func() { err = tt.op(b) }, "%s never returned", tt.name)
 			require.ErrorIs(t, err, tt.wantErr, "%s: error", tt.name)
-			assert.Equal(t, tt.want, b.Balance(0), "balance after %s (started at %d)", tt.name, tt.start)
+			var bal int64
+			await(t, func() { bal = b.Balance(0) }, "Balance after %s %s", tt.name, leftLocked)
+			assert.Equal(t, tt.want, bal, "balance after %s (started at %d)", tt.name, tt.start)
 		})
 	}
 	t.Run("concurrent deposits and withdrawals", func(t *testing.T) {
@@ -70,7 +77,9 @@ func TestDepositWithdraw(t *testing.T) {
 		}
 		close(start)
 		await(t, wg.Wait, "Deposit, Withdraw and Balance called at once never finished")
-		assert.EqualValues(t, 1000, b.Balance(0),
+		var bal int64
+		await(t, func() { bal = b.Balance(0) }, "Balance after the deposits and withdrawals %s", leftLocked)
+		assert.EqualValues(t, 1000, bal,
 			"%d goroutines each deposited and withdrew 3, %d times: the balance must be back to 1000 (a lost update means a read-modify-write without the lock)", goroutines, ops)
 	})
 }
@@ -101,9 +110,13 @@ func TestTransfer(t *testing.T) {
 			await(t, func() { err = b.Transfer(tt.from, tt.to, tt.amount) },
 				"Transfer(%d, %d, %d) never returned%s", tt.from, tt.to, tt.amount, tt.explainIfBlocked)
 			require.ErrorIs(t, err, tt.wantErr, "Transfer(%d, %d, %d): error", tt.from, tt.to, tt.amount)
-			assert.Equal(t, []int64{tt.want0, tt.want1}, []int64{b.Balance(0), b.Balance(1)},
+			var got []int64
+			var total int64
+			await(t, func() { got, total = []int64{b.Balance(0), b.Balance(1)}, b.Total() },
+				"Balance or Total after Transfer(%d, %d, %d) %s", tt.from, tt.to, tt.amount, leftLocked)
+			assert.Equal(t, []int64{tt.want0, tt.want1}, got,
 				"balances after Transfer(%d, %d, %d), starting from [100 50]", tt.from, tt.to, tt.amount)
-			assert.EqualValues(t, 150, b.Total(), "Total after a transfer: money is moved, never made or lost")
+			assert.EqualValues(t, 150, total, "Total after a transfer: money is moved, never made or lost")
 		})
 	}
 }
@@ -126,7 +139,9 @@ func TestOppositeTransfersDoNotDeadlock(t *testing.T) {
 	b.accounts[0].mu.Unlock()
 
 	await(t, func() { <-errs; <-errs }, "Transfer(0, 1) and Transfer(1, 0) ran at the same time and never finished")
-	assert.Equal(t, []int64{110, 90}, []int64{b.Balance(0), b.Balance(1)}, "balances after +20 and -10 on account 0")
+	var got []int64
+	await(t, func() { got = []int64{b.Balance(0), b.Balance(1)} }, "Balance after the transfers %s", leftLocked)
+	assert.Equal(t, []int64{110, 90}, got, "balances after +20 and -10 on account 0")
 }
 
 // TestTransferChecksFundsUnderLock runs two transfers of the whole balance at once. Both get past
@@ -158,7 +173,9 @@ func TestTransferChecksFundsUnderLock(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, ok, "two transfers of 100 from an account holding 100: exactly one may succeed (got %v)", results)
-	assert.Equal(t, []int64{0, 100}, []int64{b.Balance(0), b.Balance(1)},
+	var got []int64
+	await(t, func() { got = []int64{b.Balance(0), b.Balance(1)} }, "Balance after the transfers %s", leftLocked)
+	assert.Equal(t, []int64{0, 100}, got,
 		"balances: account 0 must never be overdrawn. Check the balance while you hold both locks, "+
 			"not before taking them (check-then-act)")
 }
@@ -287,11 +304,13 @@ func TestWithdrawalsRunShort(t *testing.T) {
 						}
 					}
 				}, "%d calls of %s at once never all returned", callers, tt.name)
-				if ok != 3 || b.Balance(0) != 10 {
+				var bal int64
+				await(t, func() { bal = b.Balance(0) }, "Balance after %d calls of %s %s", callers, tt.name, leftLocked)
+				if ok != 3 || bal != 10 {
 					t.Fatalf("round %d: %d calls of %s at once on an account holding 100: %d succeeded and the balance is "+
 						"%d; want 3 and 10. Check the balance and take the money in one critical section: a check "+
 						"made before the lock, or under a lock you let go of before subtracting, lets several "+
-						"callers see the same money", round+1, callers, tt.name, ok, b.Balance(0))
+						"callers see the same money", round+1, callers, tt.name, ok, bal)
 				}
 			}
 		})
@@ -310,7 +329,10 @@ func handOffInOrder(t *testing.T, mu *sync.Mutex, waiters int, returned func() i
 	t.Helper()
 	time.Sleep(2 * time.Millisecond) // not to wait for a goroutine: Go's threshold for starvation mode is 1 ms
 	mu.Unlock()
-	mu.Lock()
+	// Not await: the waiters are meant to be parked on mu now, which await would take for a deadlock.
+	coursetest.Within(t, mu.Lock, "the test let go of an account's mutex for the waiting calls and could not lock it "+
+		"again: a call returned with the account still locked. Unlock on every path, early returns with an error too "+
+		"(defer a.mu.Unlock() right after Lock)")
 	coursetest.WaitUntil(t, func() bool {
 		_, waiting := inBank(t)
 		return waiting+returned() >= waiters // one may have got the lock before the test did
@@ -415,9 +437,17 @@ func TestConcurrentTransfersConserveTotal(t *testing.T) {
 	for e := range readerErrs {
 		t.Error(e)
 	}
-	assert.EqualValues(t, accounts*initial, b.Total(), "money is conserved by transfers")
-	for id := range accounts {
-		assert.GreaterOrEqual(t, b.Balance(id), int64(0), "Balance(%d) after the transfers", id)
+	var total int64
+	var bals []int64
+	await(t, func() {
+		total = b.Total()
+		for id := range accounts {
+			bals = append(bals, b.Balance(id))
+		}
+	}, "Total and Balance after the transfers %s", leftLocked)
+	assert.EqualValues(t, accounts*initial, total, "money is conserved by transfers")
+	for id, bal := range bals {
+		assert.GreaterOrEqual(t, bal, int64(0), "Balance(%d) after the transfers", id)
 	}
 }
 

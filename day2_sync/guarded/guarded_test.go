@@ -92,13 +92,20 @@ func TestCacheGetSetLen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := NewCache[string, string]()
-			for _, kv := range tt.sets {
-				c.Set(kv[0], kv[1])
-			}
-			got, ok := c.Get(tt.get)
+			var got string
+			var ok bool
+			var n int
+			await(t, func() {
+				for _, kv := range tt.sets {
+					c.Set(kv[0], kv[1])
+				}
+				got, ok = c.Get(tt.get)
+				n = c.Len()
+			}, "Set, Get and Len, called one after the other, never returned: does every method Unlock (RUnlock) "+
+				"on every path? defer c.mu.Unlock() right after Lock")
 			assert.Equal(t, tt.wantOK, ok, "Get(%q) found a value?", tt.get)
 			assert.Equal(t, tt.want, got, "Get(%q) value", tt.get)
-			assert.Equal(t, tt.wantLen, c.Len(), "Len after %v", tt.sets)
+			assert.Equal(t, tt.wantLen, n, "Len after %v", tt.sets)
 		})
 	}
 }
@@ -253,8 +260,8 @@ func TestReadersShareTheLock(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			coursetest.CheckLeaksBriefly(t)
 			c := NewCache[string, int]()
-			c.Set("a", 1)
-			c.mu.RLock() // the test is a reader
+			await(t, func() { c.Set("a", 1); c.mu.RLock() }, // the test is a reader
+				"the test could not read-lock the cache after one Set: does Set Unlock?")
 			// done receives what read panicked with, or nil when it returned.
 			done := make(chan any, 1)
 			go readBesideAReader(done, func() { tt.read(c) })

@@ -166,10 +166,14 @@ func TestReleaseWithoutAcquirePanics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var recovered any
-			func() {
+			if !coursetest.Within(t, func() {
 				defer func() { recovered = recover() }()
 				tt.f()
-			}()
+			}, "%s never returned: it must panic at once, not wait for a permit to come back (a Release that "+
+				"receives from a channel of permits waits for ever when none is held). Count the permits in use, "+
+				"and panic when Release finds none", tt.name) {
+				return
+			}
 			require.NotNil(t, recovered, "%s must panic: like Python's BoundedSemaphore, releasing more than was "+
 				"acquired is a bug to report, not extra capacity", tt.name)
 			if strings.HasPrefix(fmt.Sprint(recovered), "TODO:") {

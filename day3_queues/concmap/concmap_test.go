@@ -23,54 +23,73 @@ var shardCounts = []int{1, 7, 32}
 func TestBasicOperations(t *testing.T) {
 	for _, shards := range shardCounts {
 		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
-			m := New[string, int](shards)
-			_, ok := m.Load("a")
-			require.False(t, ok, "Load on an empty map must report false")
-			require.Zero(t, m.Len())
-
-			for i := range 100 {
-				m.Store(fmt.Sprint("k", i), i)
-			}
-			require.Equal(t, 100, m.Len(), "Len after storing 100 keys")
-			m.Store("k5", 500)
-			v, ok := m.Load("k5")
-			require.True(t, ok)
-			require.Equal(t, 500, v, "Store must overwrite")
-			require.Equal(t, 100, m.Len(), "overwriting must not add a key")
-
-			m.Delete("k5")
-			m.Delete("nope")
-			_, ok = m.Load("k5")
-			require.False(t, ok, "Load after Delete")
-			require.Equal(t, 99, m.Len(), "Len after deleting one key (and one that was never there)")
-
-			v, loaded := m.GetOrSet("k7", -1)
-			assert.True(t, loaded, "GetOrSet on a present key must report loaded")
-			assert.Equal(t, 7, v, "GetOrSet on a present key must return the stored value, not store its own")
-			v, loaded = m.GetOrSet("new", 42)
-			assert.False(t, loaded, "GetOrSet on a missing key must report not loaded")
-			assert.Equal(t, 42, v)
-			v, _ = m.Load("new")
-			assert.Equal(t, 42, v, "GetOrSet on a missing key must store the value")
-
-			inc := func(old int, loaded bool) (int, bool) { return old + 1, true }
-			v, keep := m.Compute("counter", inc)
-			assert.Equal(t, []any{1, true}, []any{v, keep}, "Compute on a missing key gets old = zero value")
-			v, _ = m.Compute("counter", inc)
-			assert.Equal(t, 2, v, "Compute must see the value it stored before")
-			var sawLoaded bool
-			_, keep = m.Compute("counter", func(old int, loaded bool) (int, bool) {
-				sawLoaded = loaded
-				return 0, false
-			})
-			assert.True(t, sawLoaded, "Compute on a present key must pass loaded = true")
-			assert.False(t, keep)
-			_, ok = m.Load("counter")
-			assert.False(t, ok, "Compute returning keep = false must delete the key")
-			require.Equal(t, 100, m.Len(), "Len at the end (99 + \"new\")")
+			await(t, func() { basicOperations(t, shards) }, "Load, Store, Delete, GetOrSet, Compute and Len, "+
+				"called one after the other, never all returned: does every method Unlock (RUnlock) on every path, "+
+				"and never lock a shard it already holds? An RWMutex cannot be upgraded: Lock while you hold RLock "+
+				"waits for ever")
 		})
 	}
 	require.Panics(t, func() { New[int, int](0) }, "New(0) must panic")
+}
+
+// basicOperations is TestBasicOperations with shards shards.
+func basicOperations(t *testing.T, shards int) {
+	m := New[string, int](shards)
+	_, ok := m.Load("a")
+	require.False(t, ok, "Load on an empty map must report false")
+	require.Zero(t, m.Len())
+
+	for i := range 100 {
+		m.Store(fmt.Sprint("k", i), i)
+	}
+	require.Equal(t, 100, m.Len(), "Len after storing 100 keys")
+	m.Store("k5", 500)
+	v, ok := m.Load("k5")
+	require.True(t, ok)
+	require.Equal(t, 500, v, "Store must overwrite")
+	require.Equal(t, 100, m.Len(), "overwriting must not add a key")
+
+	m.Delete("k5")
+	m.Delete("nope")
+	_, ok = m.Load("k5")
+	require.False(t, ok, "Load after Delete")
+	require.Equal(t, 99, m.Len(), "Len after deleting one key (and one that was never there)")
+
+	v, loaded := m.GetOrSet("k7", -1)
+	assert.True(t, loaded, "GetOrSet on a present key must report loaded")
+	assert.Equal(t, 7, v, "GetOrSet on a present key must return the stored value, not store its own")
+	v, loaded = m.GetOrSet("new", 42)
+	assert.False(t, loaded, "GetOrSet on a missing key must report not loaded")
+	assert.Equal(t, 42, v)
+	v, _ = m.Load("new")
+	assert.Equal(t, 42, v, "GetOrSet on a missing key must store the value")
+
+	inc := func(old int, loaded bool) (int, bool) { return old + 1, true }
+	v, keep := m.Compute("counter", inc)
+	assert.Equal(t, []any{1, true}, []any{v, keep}, "Compute on a missing key gets old = zero value")
+	v, _ = m.Compute("counter", inc)
+	assert.Equal(t, 2, v, "Compute must see the value it stored before")
+	var sawLoaded bool
+	_, keep = m.Compute("counter", func(old int, loaded bool) (int, bool) {
+		sawLoaded = loaded
+		return 0, false
+	})
+	assert.True(t, sawLoaded, "Compute on a present key must pass loaded = true")
+	assert.False(t, keep)
+	_, ok = m.Load("counter")
+	assert.False(t, ok, "Compute returning keep = false must delete the key")
+	require.Equal(t, 100, m.Len(), "Len at the end (99 + \"new\")")
+}
+
+// await is coursetest.WithinUnlessDeadlocked for this test's goroutines inside a Map method: it reports
+// a lock that is never released, or locked twice, at once instead of after the guard's patience.
+func await(t *testing.T, fn func(), format string, args ...any) bool {
+	t.Helper()
+	test, _, _ := strings.Cut(t.Name(), "/")
+	mine := "concmap." + test + "."
+	return coursetest.WithinUnlessDeadlocked(t, func(g coursetest.Goroutine) bool {
+		return strings.Contains(g.Stack, mine) && strings.Contains(g.Stack, "concmap.(*Map[")
+	}, fn, format, args...)
 }
 
 func TestConcurrentReadersAndWriters(t *testing.T) {
@@ -277,7 +296,7 @@ func TestShardsDoNotBlockEachOther(t *testing.T) {
 				return 1, true
 			})
 		}()
-		<-inside
+		coursetest.Within(t, func() { <-inside }, "Compute(0) did not call f although no other call held key 0's shard")
 
 		// With 16 shards, some of keys 1..64 are certainly in other shards than key 0: work on them
 		// must go ahead while key 0's shard is locked.
@@ -331,9 +350,12 @@ func TestShardsDoNotBlockEachOther(t *testing.T) {
 			return len(states) == 2 || len(done) > 0
 		}, "Load and Len on a shard that a Compute holds neither finished nor waited for its lock")
 		returnedEarly := len(done)
-		release()
-		<-done
-		<-done
+		coursetest.Within(t, func() {
+			release()
+			<-done
+			<-done
+		}, "Compute, Load or Len never returned after the Compute's f returned: does Compute Unlock on every path "+
+			"(keep == false too), without locking the shard again (calling Delete) while it holds it?")
 		require.Zero(t, returnedEarly, "Load or Len returned while a Compute held the shard's write lock: it read "+
 			"the shard without taking its lock (a data race with every writer). Take the shard's RLock")
 		for _, state := range states {

@@ -63,6 +63,18 @@ func generate[T any](t *testing.T, ctx context.Context, values ...T) <-chan T {
 	return ch
 }
 
+// stage calls start, which builds stages on an input that is ready and returns the last one's output,
+// failing the test within seconds if that does not return: like Generate, every stage must start its
+// goroutine and return its output at once.
+func stage[T any](t *testing.T, what string, start func() <-chan T) <-chan T {
+	t.Helper()
+	var out <-chan T
+	coursetest.Within(t, func() { out = start() }, "%s did not return: a stage must start a goroutine "+
+		"(go func() { defer close(out); ... }()) that receives, works and sends, and return out at once. Run "+
+		"inline, its first send waits for a receiver, who cannot have the channel before the stage returns", what)
+	return out
+}
+
 func TestGenerate(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t) // a stuck Generate strands a goroutine
 	ctx := context.Background()
@@ -81,7 +93,8 @@ func TestStagesKeepOrder(t *testing.T) {
 		want  func() []string
 	}{
 		{"Map", func(t *testing.T, ctx context.Context) <-chan string {
-			return Map(ctx, Map(ctx, generate(t, ctx, upTo(n)...), square), strconv.Itoa)
+			in := generate(t, ctx, upTo(n)...)
+			return stage(t, "Map", func() <-chan string { return Map(ctx, Map(ctx, in, square), strconv.Itoa) })
 		}, func() []string {
 			var w []string
 			for i := range n {
@@ -90,7 +103,8 @@ func TestStagesKeepOrder(t *testing.T) {
 			return w
 		}},
 		{"Filter", func(t *testing.T, ctx context.Context) <-chan string {
-			return Map(ctx, Filter(ctx, generate(t, ctx, upTo(n)...), even), strconv.Itoa)
+			in := generate(t, ctx, upTo(n)...)
+			return stage(t, "Filter or Map", func() <-chan string { return Map(ctx, Filter(ctx, in, even), strconv.Itoa) })
 		}, func() []string {
 			var w []string
 			for i := 0; i < n; i += 2 {
@@ -99,10 +113,13 @@ func TestStagesKeepOrder(t *testing.T) {
 			return w
 		}},
 		{"Map, Filter, Filter, Map", func(t *testing.T, ctx context.Context) <-chan string {
-			sq := Map(ctx, generate(t, ctx, upTo(n)...), square)
-			odd := Filter(ctx, sq, func(x int) bool { return !even(x) })
-			big := Filter(ctx, odd, func(x int) bool { return x > 1000 })
-			return Map(ctx, big, func(x int) string { return fmt.Sprint("#", x) })
+			in := generate(t, ctx, upTo(n)...)
+			return stage(t, "Map or Filter", func() <-chan string {
+				sq := Map(ctx, in, square)
+				odd := Filter(ctx, sq, func(x int) bool { return !even(x) })
+				big := Filter(ctx, odd, func(x int) bool { return x > 1000 })
+				return Map(ctx, big, func(x int) string { return fmt.Sprint("#", x) })
+			})
 		}, func() []string {
 			var w []string
 			for i := range n {
@@ -113,7 +130,10 @@ func TestStagesKeepOrder(t *testing.T) {
 			return w
 		}},
 		{"Filter that keeps nothing", func(t *testing.T, ctx context.Context) <-chan string {
-			return Map(ctx, Filter(ctx, generate(t, ctx, upTo(n)...), func(int) bool { return false }), strconv.Itoa)
+			in := generate(t, ctx, upTo(n)...)
+			return stage(t, "Filter or Map", func() <-chan string {
+				return Map(ctx, Filter(ctx, in, func(int) bool { return false }), strconv.Itoa)
+			})
 		}, func() []string { return nil }},
 	}
 	for _, tc := range cases {
@@ -147,7 +167,8 @@ func TestBatch(t *testing.T) {
 		t.Run(fmt.Sprintf("%d items in batches of %d", tc.items, tc.n), func(t *testing.T) {
 			coursetest.CheckLeaksIfPassing(t) // a stuck Generate strands a goroutine
 			ctx := context.Background()
-			got := collect(t, "Batch", Batch(ctx, generate(t, ctx, upTo(tc.items)...), tc.n))
+			in := generate(t, ctx, upTo(tc.items)...)
+			got := collect(t, "Batch", stage(t, "Batch", func() <-chan []int { return Batch(ctx, in, tc.n) }))
 			require.Equal(t, tc.want, got, "batches (compared after all were received: each batch must be a "+
 				"new slice, not one buffer reused; the last, shorter batch must be sent; no empty batch)")
 
@@ -165,7 +186,8 @@ func TestBatch(t *testing.T) {
 
 	t.Run("many batches", func(t *testing.T) {
 		ctx := context.Background()
-		got := collect(t, "Batch", Batch(ctx, generate(t, ctx, upTo(10001)...), 10))
+		in := generate(t, ctx, upTo(10001)...)
+		got := collect(t, "Batch", stage(t, "Batch", func() <-chan []int { return Batch(ctx, in, 10) }))
 		require.Equal(t, 1001, len(got), "number of batches")
 		for i, b := range got[:1000] {
 			require.Equal(t, 10*i, b[0], "first value of batch %d", i)
@@ -201,8 +223,11 @@ func TestBatch(t *testing.T) {
 	})
 
 	for _, n := range []int{0, -1} {
-		require.Panics(t, func() { Batch(context.Background(), make(chan int), n) },
-			"Batch with n = %d must panic (n < 1), at once, before it returns a channel", n)
+		coursetest.Within(t, func() {
+			require.Panics(t, func() { Batch(context.Background(), make(chan int), n) },
+				"Batch with n = %d must panic (n < 1), at once, before it returns a channel", n)
+		}, "Batch with n = %d neither panicked nor returned: it must panic (n < 1) at once, and a stage returns "+
+			"its output at once and receives on its own goroutine", n)
 	}
 }
 

@@ -93,15 +93,37 @@ func sameBytes(t *testing.T, want, got []byte, format string, args ...any) {
 	t.Errorf("%s: got %d bytes, want %d; first difference at byte %d", fmt.Sprintf(format, args...), len(got), len(want), i)
 }
 
+// readFrame is ReadFrame, failing the test within seconds if it does not return: a read loop that
+// calls Read again after the stream has ended spins for ever.
+func readFrame(t *testing.T, r io.Reader, max int) ([]byte, error) {
+	t.Helper()
+	var msg []byte
+	var err error
+	coursetest.Within(t, func() { msg, err = ReadFrame(r, max) }, "ReadFrame did not return: once Read reports "+
+		"an error (io.EOF at the end of the stream, which it then reports again and again), stop reading and "+
+		"return it. io.ReadFull keeps reading until the buffer is full or the stream ends, and reports which")
+	return msg, err
+}
+
+// writeFrame is WriteFrame, failing the test within seconds if it does not return: a write loop that
+// tries again after an error spins for ever on a writer that keeps failing.
+func writeFrame(t *testing.T, w io.Writer, msg []byte) error {
+	t.Helper()
+	var err error
+	coursetest.Within(t, func() { err = WriteFrame(w, msg) }, "WriteFrame did not return: when Write returns "+
+		"an error, return it; a writer that failed keeps failing, so writing again never ends")
+	return err
+}
+
 func TestWireFormat(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, WriteFrame(&buf, []byte("hi")))
+	require.NoError(t, writeFrame(t, &buf, []byte("hi")))
 	assert.Equal(t, []byte{0, 0, 0, 2, 'h', 'i'}, buf.Bytes(),
 		"a frame is the message's length as 4 bytes, big-endian (binary.BigEndian), then the message")
 	buf.Reset()
-	require.NoError(t, WriteFrame(&buf, nil))
+	require.NoError(t, writeFrame(t, &buf, nil))
 	assert.Equal(t, []byte{0, 0, 0, 0}, buf.Bytes(), "an empty message is a frame with length 0 and nothing after it")
-	msg, err := ReadFrame(bytes.NewReader([]byte{0, 0, 1, 2, 'x'}), testLimit)
+	msg, err := readFrame(t, bytes.NewReader([]byte{0, 0, 1, 2, 'x'}), testLimit)
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the header 00 00 01 02 says 258 bytes follow (big-endian), but only 1 does")
 	assert.Nil(t, msg)
 }
@@ -111,12 +133,12 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(fmt.Sprintf("%d bytes", n), func(t *testing.T) {
 			var buf bytes.Buffer
 			want := testPattern(n, n)
-			require.NoError(t, WriteFrame(&buf, want))
+			require.NoError(t, writeFrame(t, &buf, want))
 			assert.Equal(t, HeaderSize+n, buf.Len(), "a frame of an %d-byte message is %d bytes long", n, HeaderSize+n)
-			got, err := ReadFrame(&buf, testLimit)
+			got, err := readFrame(t, &buf, testLimit)
 			require.NoError(t, err)
 			sameBytes(t, want, got, "the message read back")
-			_, err = ReadFrame(&buf, testLimit)
+			_, err = readFrame(t, &buf, testLimit)
 			assert.ErrorIs(t, err, io.EOF, "after the last frame, ReadFrame must return io.EOF")
 		})
 	}
@@ -175,7 +197,7 @@ func TestTruncatedFrames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			msg, err := ReadFrame(iotest.OneByteReader(bytes.NewReader(c.input)), testLimit)
+			msg, err := readFrame(t, iotest.OneByteReader(bytes.NewReader(c.input)), testLimit)
 			require.ErrorIs(t, err, c.want, "ReadFrame(% x): %s", c.input, c.why)
 			assert.Nil(t, msg, "ReadFrame must not return a message with an error")
 		})
@@ -185,14 +207,14 @@ func TestTruncatedFrames(t *testing.T) {
 func TestLimit(t *testing.T) {
 	const max = 1024
 	var buf bytes.Buffer
-	require.NoError(t, WriteFrame(&buf, testPattern(1, max)))
-	got, err := ReadFrame(&buf, max)
+	require.NoError(t, writeFrame(t, &buf, testPattern(1, max)))
+	got, err := readFrame(t, &buf, max)
 	require.NoError(t, err, "a frame of exactly max bytes is allowed")
 	sameBytes(t, testPattern(1, max), got, "the frame of exactly max bytes")
 
 	buf.Reset()
-	require.NoError(t, WriteFrame(&buf, testPattern(2, max+1)))
-	_, err = ReadFrame(&buf, max)
+	require.NoError(t, writeFrame(t, &buf, testPattern(2, max+1)))
+	_, err = readFrame(t, &buf, max)
 	require.ErrorIs(t, err, ErrTooLarge, "a frame of max+1 bytes must be refused with an error wrapping ErrTooLarge")
 	assert.Contains(t, err.Error(), fmt.Sprint(max+1), "a clear error says how large the frame claimed to be")
 
@@ -201,7 +223,7 @@ func TestLimit(t *testing.T) {
 	hdr := binary.BigEndian.AppendUint32(nil, 64<<20)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err = ReadFrame(bytes.NewReader(hdr), 1<<20)
+	_, err = readFrame(t, bytes.NewReader(hdr), 1<<20)
 	runtime.ReadMemStats(&after)
 	require.ErrorIs(t, err, ErrTooLarge, "a header announcing 64 MiB with a limit of 1 MiB must be refused with ErrTooLarge")
 	allocated := after.TotalAlloc - before.TotalAlloc
@@ -252,16 +274,16 @@ func TestWriteErrors(t *testing.T) {
 	for _, room := range []int{0, 2, 4, 9} {
 		t.Run(fmt.Sprintf("fails after %d bytes", room), func(t *testing.T) {
 			w := &failingWriter{room: room}
-			err := WriteFrame(w, msg)
+			err := writeFrame(t, w, msg)
 			assert.ErrorIs(t, err, errDiskFull, "the writer failed after %d of the frame's %d bytes: WriteFrame must "+
 				"return its error, whether the header or the message was cut", room, HeaderSize+len(msg))
 		})
 	}
 	once := &failsOnce{}
-	err := WriteFrame(once, msg)
+	err := writeFrame(t, once, msg)
 	assert.ErrorIs(t, err, errDiskFull, "the writer's first Write (the header) failed: WriteFrame must return that "+
 		"error at once, even though a later Write would succeed")
-	err = WriteFrame(liar{room: 6}, msg)
+	err = writeFrame(t, liar{room: 6}, msg)
 	assert.Error(t, err, "the writer took only part of the frame and returned no error: a short write must "+
 		"still be an error (io.ErrShortWrite)")
 }

@@ -4,6 +4,7 @@ package manager
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -96,33 +97,40 @@ func dial(t *testing.T, path string) *Client {
 	return c
 }
 
+// calls runs client calls, failing the test within seconds if they do not return: a server method
+// that waits for ever leaves its client waiting for the answer.
+func calls(t *testing.T, fn func()) {
+	t.Helper()
+	coursetest.Within(t, fn, "a call to the server never returned: does a State method lock the mutex it "+
+		"already holds, by calling another State method that locks it too? Go's locks are not reentrant")
+}
+
 func TestGetSetKeys(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	_, path := startServer(t)
 	c := dial(t, path)
-	v, err := c.Get("missing")
-	require.NoError(t, err)
-	assert.Zero(t, v, "a key that was never set is 0")
-	require.NoError(t, c.Set("b", 2))
-	require.NoError(t, c.Set("a", 1))
-	require.NoError(t, c.Set("b", 20))
-	v, err = c.Get("b")
-	require.NoError(t, err)
-	assert.Equal(t, int64(20), v, "Get returns the last value Set")
-	v, err = c.Increment("c", 5)
-	require.NoError(t, err)
-	assert.Equal(t, int64(5), v, "Increment of a new key starts from 0 and returns the new value")
-	v, err = c.Increment("a", -3)
-	require.NoError(t, err)
-	assert.Equal(t, int64(-2), v, "Increment returns the new value")
-	keys, err := c.Keys()
-	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b", "c"}, keys, "Keys returns every key set or incremented, sorted (not the ones only read)")
-
 	other := dial(t, path)
-	v, err = other.Get("b")
-	require.NoError(t, err)
-	assert.Equal(t, int64(20), v, "every client sees the same state: it lives in the server")
+	var missing, b, incC, incA, otherB int64
+	var keys []string
+	var errs [9]error
+	calls(t, func() {
+		missing, errs[0] = c.Get("missing")
+		errs[1] = c.Set("b", 2)
+		errs[2] = c.Set("a", 1)
+		errs[3] = c.Set("b", 20)
+		b, errs[4] = c.Get("b")
+		incC, errs[5] = c.Increment("c", 5)
+		incA, errs[6] = c.Increment("a", -3)
+		keys, errs[7] = c.Keys()
+		otherB, errs[8] = other.Get("b")
+	})
+	require.NoError(t, errors.Join(errs[:]...))
+	assert.Zero(t, missing, "a key that was never set is 0")
+	assert.Equal(t, int64(20), b, "Get returns the last value Set")
+	assert.Equal(t, int64(5), incC, "Increment of a new key starts from 0 and returns the new value")
+	assert.Equal(t, int64(-2), incA, "Increment returns the new value")
+	assert.Equal(t, []string{"a", "b", "c"}, keys, "Keys returns every key set or incremented, sorted (not the ones only read)")
+	assert.Equal(t, int64(20), otherB, "every client sees the same state: it lives in the server")
 }
 
 func TestClientProcessesShareState(t *testing.T) {
@@ -188,14 +196,16 @@ func TestClientProcessesShareState(t *testing.T) {
 
 	c := dial(t, path)
 	want := int64(clientProcs * clientIncrs)
-	got, err := c.Get(sharedKey)
-	require.NoError(t, err)
+	var got int64
+	var keys []string
+	var getErr, keysErr error
+	calls(t, func() { got, getErr = c.Get(sharedKey); keys, keysErr = c.Keys() })
+	require.NoError(t, getErr)
 	require.Equal(t, want, got, "%d client processes each incremented %q %d times: %d increments were lost. "+
 		"Increment must be one call that the server does under its lock, not a Get and then a Set from the client",
 		clientProcs, sharedKey, clientIncrs, want-got)
 	assert.Equal(t, want, highest, "the last increment of all must have returned the total: Increment returns the new value")
-	keys, err := c.Keys()
-	require.NoError(t, err)
+	require.NoError(t, keysErr)
 	wantKeys := []string{}
 	for i := range clientProcs {
 		wantKeys = append(wantKeys, childKeyBase+strconv.Itoa(i))
@@ -240,7 +250,9 @@ func TestConcurrentClientsInOneProcess(t *testing.T) {
 	}
 	c := dial(t, path)
 	for k := range 2 {
-		v, err := c.Get(fmt.Sprintf("k%d", k))
+		var v int64
+		var err error
+		calls(t, func() { v, err = c.Get(fmt.Sprintf("k%d", k)) })
 		require.NoError(t, err)
 		assert.Equal(t, int64(clients/2*each/4), v, "%d clients incremented k%d %d times in all", clients/2, k, clients/2*each/4)
 	}
@@ -254,7 +266,7 @@ func TestCloseStopsEverything(t *testing.T) {
 	c, err := Dial(path)
 	require.NoError(t, err)
 	defer c.Close()
-	_, err = c.Increment("x", 1)
+	calls(t, func() { _, err = c.Increment("x", 1) })
 	require.NoError(t, err)
 
 	// A client is still connected: Close must not wait for it to hang up.
@@ -301,7 +313,7 @@ func TestCloseWaitsForEveryGoroutine(t *testing.T) {
 		if round%6 == 5 {
 			c, err := Dial(path)
 			require.NoError(t, err, "Dial(%q)", path)
-			_, err = c.Increment("x", 1)
+			calls(t, func() { _, err = c.Increment("x", 1) })
 			require.NoError(t, err, "Increment")
 			require.NoError(t, c.Close())
 		}

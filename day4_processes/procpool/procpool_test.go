@@ -161,7 +161,10 @@ func (h *harness) start(n int) *Pool {
 	t.Helper()
 	bin, err := os.Executable()
 	require.NoError(t, err)
-	p, err := New(n, bin, workerRole, h.sock)
+	var p *Pool
+	coursetest.Within(t, func() { p, err = New(n, bin, workerRole, h.sock) }, "New(%d, ...) did not return: it "+
+		"must start the workers (cmd.Start) and return, not wait for them to exit (cmd.Run or cmd.Wait waits "+
+		"until a worker's input ends, and New holds that input open)", n)
 	require.NoError(t, err, "New(%d, ...) failed", n)
 	require.NotNil(t, p)
 	t.Cleanup(func() {
@@ -466,8 +469,9 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 	}
 	assert.Len(t, h.pids, n+1, "the test saw %d worker processes, expected %d (2 workers, one replaced after a crash)", len(h.pids), n+1)
 	h.mu.Unlock()
-	_, err := p.Submit(context.Background(), "echo:late")
-	assert.ErrorIs(t, err, ErrClosed, "Submit after Close must return ErrClosed")
+	late := await(t, submitAsync(context.Background(), p, "echo:late"), "Submit after Close did not return: it must "+
+		"return ErrClosed at once, not wait for a worker that is gone")
+	assert.ErrorIs(t, late.err, ErrClosed, "Submit after Close must return ErrClosed")
 	assert.True(t, coursetest.Within(t, func() { p.Close() }, "a second Close did not return"), "second Close")
 }
 
@@ -622,8 +626,9 @@ func TestCloseRacesSubmit(t *testing.T) {
 	for msg := range problems {
 		t.Error(msg)
 	}
-	_, err := p.Submit(context.Background(), "echo:late")
-	assert.ErrorIs(t, err, ErrClosed, "Submit after Close must return ErrClosed")
+	late := await(t, submitAsync(context.Background(), p, "echo:late"), "Submit after Close did not return: it must "+
+		"return ErrClosed at once, not wait for a worker that is gone")
+	assert.ErrorIs(t, late.err, ErrClosed, "Submit after Close must return ErrClosed")
 }
 
 // TestCancelWhileAnswersArrive submits a burst of tasks sharing one context and cancels it as soon

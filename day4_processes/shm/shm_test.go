@@ -94,9 +94,11 @@ func TestChildProcessesAddExactly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "counters")
 	c, err := Create(path, 2+nChildren)
 	require.NoError(t, err)
-	defer c.Close()
+	defer closeSoon(t, c)
 	require.Equal(t, 2+nChildren, c.Len(), "Len")
-	require.Equal(t, int64(greeting), c.Add(greetingSlot, greeting), "Add returns the counter's new value")
+	var greeted int64
+	calls(t, func() { greeted = c.Add(greetingSlot, greeting) })
+	require.Equal(t, int64(greeting), greeted, "Add returns the counter's new value")
 
 	bin, err := os.Executable()
 	require.NoError(t, err)
@@ -157,7 +159,14 @@ func TestChildProcessesAddExactly(t *testing.T) {
 		want += counts[i]
 	}
 
-	got := c.Load(0)
+	var got int64
+	kept := make([]int64, nChildren)
+	calls(t, func() {
+		got = c.Load(0)
+		for i := range kept {
+			kept[i] = c.Load(1 + i)
+		}
+	})
 	switch {
 	case got == 0:
 		t.Fatalf("the parent's counter is still 0 after %d child processes added %d to it: the parent does not "+
@@ -168,7 +177,7 @@ func TestChildProcessesAddExactly(t *testing.T) {
 			"goroutines, so lock the file too (syscall.Flock)", got, nChildren, counts, want, want-got)
 	}
 	for i := range nChildren {
-		assert.Equal(t, counts[i], c.Load(1+i), "child %d kept the count of its %d additions in counter %d", i, counts[i], 1+i)
+		assert.Equal(t, counts[i], kept[i], "child %d kept the count of its %d additions in counter %d", i, counts[i], 1+i)
 	}
 
 	// The additions are in the file itself, in the documented format.
@@ -184,10 +193,10 @@ func TestGoroutinesAddExactly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "counters")
 	a, err := Create(path, 2)
 	require.NoError(t, err)
-	defer a.Close()
+	defer closeSoon(t, a)
 	b, err := Open(path)
 	require.NoError(t, err)
-	defer b.Close()
+	defer closeSoon(t, b)
 
 	// Four goroutines share one Counters, four share another mapping of the same file. Like the child
 	// processes, each keeps adding until all have added at least `each` times and for 3*minBusy
@@ -226,11 +235,13 @@ func TestGoroutinesAddExactly(t *testing.T) {
 	for i := range progress {
 		want += progress[i].Load()
 	}
-	assert.Equal(t, want, a.Load(1), "%d goroutines added 1 %d times in all, two through each of two mappings of one "+
+	var a1, b1, a0 int64
+	calls(t, func() { a1, b1, a0 = a.Load(1), b.Load(1), a.Load(0) })
+	assert.Equal(t, want, a1, "%d goroutines added 1 %d times in all, two through each of two mappings of one "+
 		"file: every lost update means two Adds overlapped. Hold a sync.Mutex (for this Counters' goroutines) "+
 		"and the file lock (for every other mapping and process) around the read-modify-write", goroutines, want)
-	assert.Equal(t, want, b.Load(1), "both mappings of one file must see the same counter")
-	assert.Zero(t, a.Load(0), "counter 0 was never added to")
+	assert.Equal(t, want, b1, "both mappings of one file must see the same counter")
+	assert.Zero(t, a0, "counter 0 was never added to")
 }
 
 func TestMappingsShareWrites(t *testing.T) {
@@ -238,16 +249,18 @@ func TestMappingsShareWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "counters")
 	a, err := Create(path, 3)
 	require.NoError(t, err)
-	defer a.Close()
+	defer closeSoon(t, a)
 	b, err := Open(path)
 	require.NoError(t, err)
-	defer b.Close()
+	defer closeSoon(t, b)
 	assert.Equal(t, 3, b.Len(), "Open finds as many counters as Create made (the file's size / CounterSize)")
-	assert.Equal(t, int64(5), a.Add(2, 5), "Add returns the counter's new value")
-	assert.Equal(t, int64(5), b.Load(2), "a write through one mapping must be seen through every other: MAP_SHARED")
-	assert.Equal(t, int64(2), b.Add(2, -3), "Add returns the counter's new value, negative deltas included")
-	assert.Equal(t, int64(2), a.Load(2), "a write through one mapping must be seen through every other: MAP_SHARED")
-	assert.Zero(t, a.Load(0)+a.Load(1), "Add(2, ...) must change counter 2 only")
+	var v [5]int64
+	calls(t, func() { v = [5]int64{a.Add(2, 5), b.Load(2), b.Add(2, -3), a.Load(2), a.Load(0) + a.Load(1)} })
+	assert.Equal(t, int64(5), v[0], "Add returns the counter's new value")
+	assert.Equal(t, int64(5), v[1], "a write through one mapping must be seen through every other: MAP_SHARED")
+	assert.Equal(t, int64(2), v[2], "Add returns the counter's new value, negative deltas included")
+	assert.Equal(t, int64(2), v[3], "a write through one mapping must be seen through every other: MAP_SHARED")
+	assert.Zero(t, v[4], "Add(2, ...) must change counter 2 only")
 }
 
 func TestValuesOutliveClose(t *testing.T) {
@@ -255,26 +268,32 @@ func TestValuesOutliveClose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "counters")
 	a, err := Create(path, 2)
 	require.NoError(t, err)
-	a.Add(0, 7)
-	a.Add(1, -9)
+	calls(t, func() { a.Add(0, 7); a.Add(1, -9) })
 	// Two goroutines close it at once: one unmaps, the other finds it closed.
 	closeErrs := make(chan error, 2)
 	for range 2 {
 		go func() { closeErrs <- a.Close() }()
 	}
-	require.NoError(t, <-closeErrs, "Close")
-	require.NoError(t, <-closeErrs, "Close, called at the same time by another goroutine")
-	assert.NoError(t, a.Close(), "a second Close must do nothing")
+	var errs [3]error
+	coursetest.Within(t, func() { errs = [3]error{<-closeErrs, <-closeErrs, a.Close()} },
+		"Close, called by two goroutines at once and then once more, never returned")
+	require.NoError(t, errs[0], "Close")
+	require.NoError(t, errs[1], "Close, called at the same time by another goroutine")
+	assert.NoError(t, errs[2], "a second Close must do nothing")
 	b, err := Open(path)
 	require.NoError(t, err)
-	defer b.Close()
-	assert.Equal(t, int64(7), b.Load(0), "the counters stay in the file after Close")
-	assert.Equal(t, int64(-9), b.Load(1), "the counters stay in the file after Close")
+	defer closeSoon(t, b)
+	var b0, b1 int64
+	calls(t, func() { b0, b1 = b.Load(0), b.Load(1) })
+	assert.Equal(t, int64(7), b0, "the counters stay in the file after Close")
+	assert.Equal(t, int64(-9), b1, "the counters stay in the file after Close")
 
 	c, err := Create(path, 2)
 	require.NoError(t, err, "Create on an existing file")
-	defer c.Close()
-	assert.Zero(t, c.Load(0), "Create starts every counter at zero, even in a file that existed")
+	defer closeSoon(t, c)
+	var c0 int64
+	calls(t, func() { c0 = c.Load(0) })
+	assert.Zero(t, c0, "Create starts every counter at zero, even in a file that existed")
 }
 
 func TestBadFiles(t *testing.T) {
@@ -285,8 +304,10 @@ func TestBadFiles(t *testing.T) {
 	one, err := Create(filepath.Join(dir, "one"), 1)
 	require.NoError(t, err, "Create with one counter")
 	assert.Equal(t, 1, one.Len(), "Len of a single counter")
-	assert.Equal(t, int64(3), one.Add(0, 3), "Add to the only counter")
-	require.NoError(t, one.Close())
+	var added int64
+	calls(t, func() { added = one.Add(0, 3); err = one.Close() })
+	assert.Equal(t, int64(3), added, "Add to the only counter")
+	require.NoError(t, err)
 	_, err = Open(filepath.Join(dir, "missing"))
 	assert.Error(t, err, "Open of a file that does not exist must fail")
 	odd := filepath.Join(dir, "odd")
@@ -309,7 +330,7 @@ func TestGoroutinesSharingOneCountersAddExactly(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	c, err := Create(filepath.Join(t.TempDir(), "counters"), 1)
 	require.NoError(t, err)
-	defer c.Close()
+	defer closeSoon(t, c)
 	const goroutines, each = 16, 2000
 	var added [goroutines]int64
 	var ready, wg sync.WaitGroup
@@ -335,7 +356,8 @@ func TestGoroutinesSharingOneCountersAddExactly(t *testing.T) {
 	for _, n := range added {
 		want += n
 	}
-	got := c.Load(0)
+	var got int64
+	calls(t, func() { got = c.Load(0) })
 	assert.Equal(t, want, got, "%d goroutines sharing one Counters added 1 %d times in all, but the counter is %d (%d "+
 		"lost): their Adds overlapped. A file lock belongs to the open file, which these goroutines share, so it "+
 		"lets them all in at once: hold the Counters' sync.Mutex around the read-modify-write too",
@@ -344,3 +366,28 @@ func TestGoroutinesSharingOneCountersAddExactly(t *testing.T) {
 
 // sharedBusy is how long TestGoroutinesSharingOneCountersAddExactly keeps adding.
 const sharedBusy = time.Second
+
+// calls runs Counters calls, failing the test within seconds if they do not return: a lock that is
+// never released, or taken again by the goroutine that holds it, blocks them for ever.
+func calls(t *testing.T, fn func()) {
+	t.Helper()
+	coursetest.Within(t, fn, "a Counters method never returned: does it release both locks on every path, and "+
+		"never take them again (calling Load or Add) while it holds them? Go's locks are not reentrant")
+}
+
+// closeSoon is a deferred Close that gives up after the guard's patience: after a call got stuck
+// holding the Counters' lock, a Close that waits for it must not hang the test binary.
+func closeSoon(t *testing.T, c *Counters) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.Close()
+	}()
+	timeout, stop := coursetest.Guard()
+	defer stop()
+	select {
+	case <-done:
+	case <-timeout:
+		t.Errorf("Close did not return: is a call still holding the Counters' lock?")
+	}
+}

@@ -186,7 +186,9 @@ func TestCrashFailsItsTaskAndThePoolCarriesOn(t *testing.T) {
 
 func TestCloseEndsTheWorkers(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
-	p, err := New(2, workerCommand)
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(2, workerCommand) }, "New(2) did not return")
 	require.NoError(t, err)
 	pids := map[int]bool{}
 	for range 6 {
@@ -199,7 +201,9 @@ func TestCloseEndsTheWorkers(t *testing.T) {
 		assert.False(t, pidAlive(pid), "worker process %d still exists after Close: Close must end every worker "+
 			"process and wait for it (cmd.Wait), or it lingers as a zombie", pid)
 	}
-	_, err = p.Submit(context.Background(), "pid", nil)
+	coursetest.WithinFor(t, procPatience, func() { _, err = p.Submit(context.Background(), "pid", nil) },
+		"Submit after Close did not return: with no slot left to take the job, it must see that the pool is "+
+			"closed (the quit channel) and return ErrClosed")
 	assert.ErrorIs(t, err, ErrClosed, "Submit after Close must return ErrClosed")
 	coursetest.WithinFor(t, procPatience, p.Close, "a second Close did not return")
 }

@@ -202,8 +202,11 @@ func TestParallelMapEdges(t *testing.T) {
 	})
 	t.Run("workers < 1 panics", func(t *testing.T) {
 		for _, w := range []int{0, -1} {
-			assert.Panics(t, func() { ParallelMap([]int{1}, w, func(i int) int { return i }) },
-				"ParallelMap with %d workers must panic: no worker would ever call fn", w)
+			coursetest.Within(t, func() {
+				assert.Panics(t, func() { ParallelMap([]int{1}, w, func(i int) int { return i }) },
+					"ParallelMap with %d workers must panic: no worker would ever call fn", w)
+			}, "ParallelMap with %d workers neither panicked nor returned: with no worker, nobody takes the first "+
+				"item. Panic when workers < 1, before you start anything", w)
 		}
 	})
 	t.Run("returns only after every call", func(t *testing.T) {

@@ -28,17 +28,23 @@ func TestFirstMatch(t *testing.T) {
 	isSeven := func(n int) bool { return n == 7 }
 	t.Run("finds the match", func(t *testing.T) {
 		coursetest.CheckLeaksHint(t, firstMatchLeak)
-		got, ok := FirstMatch([]int{1, 7, 3}, isSeven)
+		var got int
+		var ok bool
+		coursetest.Within(t, func() { got, ok = FirstMatch([]int{1, 7, 3}, isSeven) },
+			"FirstMatch([1 7 3], n == 7) did not return although item 1 matches")
 		assert.True(t, ok, "FirstMatch([1 7 3], n == 7) must report a match")
 		assert.Equal(t, 7, got, "FirstMatch must return the item that matched")
 	})
 	t.Run("no match", func(t *testing.T) {
 		coursetest.CheckLeaksHint(t, firstMatchLeak)
-		got, ok := FirstMatch([]int{1, 2, 3}, isSeven)
+		var got int
+		var ok, okNone bool
+		coursetest.Within(t, func() { got, ok = FirstMatch([]int{1, 2, 3}, isSeven); _, okNone = FirstMatch(nil, isSeven) },
+			"FirstMatch with no matching item did not return: it must wait for every check's result, then report "+
+				"false (a check that does not match must deliver its result too, or nobody knows it is done)")
 		assert.False(t, ok, "FirstMatch must report false when no item matches")
 		assert.Zero(t, got, "FirstMatch returns the zero value when no item matches")
-		_, ok = FirstMatch(nil, isSeven)
-		assert.False(t, ok, "FirstMatch of no items reports false")
+		assert.False(t, okNone, "FirstMatch of no items reports false")
 	})
 	t.Run("leaves no goroutine behind after an early return", func(t *testing.T) {
 		coursetest.CheckLeaksHint(t, firstMatchLeak)

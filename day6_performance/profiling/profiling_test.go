@@ -76,7 +76,7 @@ func shardOf(t *testing.T, s *Store, locks []*countingLock, key string) int {
 	for i, l := range locks {
 		before[i] = l.locks.Load()
 	}
-	s.Add(key, 0)
+	within(t, func() { s.Add(key, 0) })
 	found := -1
 	for i, l := range locks {
 		if d := l.locks.Load() - before[i]; d != 0 {
@@ -93,21 +93,27 @@ func shardOf(t *testing.T, s *Store, locks []*countingLock, key string) int {
 func TestStoreCounts(t *testing.T) {
 	coursetest.CheckLeaks(t)
 	s := New(8, nil)
-	_, ok := s.Get("missing")
-	assert.False(t, ok, "Get of a key never added reports false")
-	assert.Zero(t, s.Len(), "a new Store is empty")
-	s.Add("a", 2)
-	s.Add("a", 3)
-	s.Add("b", -1)
-	v, ok := s.Get("a")
-	assert.True(t, ok)
-	assert.Equal(t, 5, v, "Add adds to the key's counter")
-	v, _ = s.Get("b")
-	assert.Equal(t, -1, v)
-	s.Add("zero", 0)
-	_, ok = s.Get("zero")
-	assert.True(t, ok, "Add(key, 0) creates the key")
-	assert.Equal(t, 3, s.Len(), "Len counts the keys of every shard")
+	var missing, okA, okZero bool
+	var a, b, emptyLen, n int
+	within(t, func() {
+		_, missing = s.Get("missing")
+		emptyLen = s.Len()
+		s.Add("a", 2)
+		s.Add("a", 3)
+		s.Add("b", -1)
+		a, okA = s.Get("a")
+		b, _ = s.Get("b")
+		s.Add("zero", 0)
+		_, okZero = s.Get("zero")
+		n = s.Len()
+	})
+	assert.False(t, missing, "Get of a key never added reports false")
+	assert.Zero(t, emptyLen, "a new Store is empty")
+	assert.True(t, okA)
+	assert.Equal(t, 5, a, "Add adds to the key's counter")
+	assert.Equal(t, -1, b)
+	assert.True(t, okZero, "Add(key, 0) creates the key")
+	assert.Equal(t, 3, n, "Len counts the keys of every shard")
 
 	// Many goroutines on few keys, readers beside writers: exact sums, and no data race. The given
 	// HotStore runs the same load, as the baseline Store must agree with.
@@ -146,9 +152,11 @@ func spread(t *testing.T, shards, keys int) {
 	t.Helper()
 	s, locks := counted(t, shards)
 	maxHeld.Store(0)
-	for i := range keys {
-		s.Add(fmt.Sprintf("station-%d", i), 1)
-	}
+	within(t, func() {
+		for i := range keys {
+			s.Add(fmt.Sprintf("station-%d", i), 1)
+		}
+	})
 	w, r := total(locks)
 	require.Equal(t, int64(keys), w, "%d Adds took %d write locks in all: each Add takes exactly one, its shard's "+
 		"(no extra lock around the whole Store: that is the hot spot again)", keys, w)
@@ -161,16 +169,24 @@ func spread(t *testing.T, shards, keys int) {
 		require.LessOrEqual(t, float64(n), 3*mean, "shard %d got %d of %d keys (a fair share is %.0f): keys "+
 			"must spread evenly, or one shard is the new hot spot", i, n, keys, mean)
 	}
-	for i := range keys {
-		if _, ok := s.Get(fmt.Sprintf("station-%d", i)); !ok {
-			t.Fatalf("key station-%d was added but Get does not find it: Get must look in the same shard Add used", i)
+	lost := -1
+	within(t, func() {
+		for i := range keys {
+			if _, ok := s.Get(fmt.Sprintf("station-%d", i)); !ok {
+				lost = i
+				return
+			}
 		}
+	})
+	if lost >= 0 {
+		t.Fatalf("key station-%d was added but Get does not find it: Get must look in the same shard Add used", lost)
 	}
 	w2, r2 := total(locks)
 	assert.Equal(t, w, w2, "Get took write locks: a read takes its shard's RLock")
 	assert.Equal(t, int64(keys), r2, "%d Gets took %d read locks: each takes exactly one, its shard's", keys, r2)
 	before, _ := total(locks)
-	n := s.Len()
+	var n int
+	within(t, func() { n = s.Len() })
 	assert.Equal(t, keys, n)
 	after, rAfter := total(locks)
 	assert.Equal(t, before, after, "Len took write locks: it only reads")
@@ -231,9 +247,17 @@ func TestShardsWorkIndependently(t *testing.T) {
 func TestNew(t *testing.T) {
 	assert.Panics(t, func() { New(0, nil) }, "New(0, ...) must panic: a Store needs a shard")
 	s := New(1, nil) // the default locks work
-	s.Add("x", 1)
-	v, _ := s.Get("x")
+	var v int
+	within(t, func() { s.Add("x", 1); v, _ = s.Get("x") })
 	assert.Equal(t, 1, v)
+}
+
+// within runs Store calls, failing the test within seconds if they do not return: a shard lock that
+// is never unlocked, or taken again by the goroutine that holds it, blocks them for ever.
+func within(t *testing.T, fn func()) {
+	t.Helper()
+	coursetest.Within(t, fn, "a Store method never returned: does it unlock every lock it takes, and never take "+
+		"its shard's lock again (calling Get or Add) while it holds it? Go's locks are not reentrant")
 }
 
 // The benchmarks compare the hot spot and the sharded store under load from every P:

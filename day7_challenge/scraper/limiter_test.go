@@ -92,8 +92,9 @@ func TestLimiterWaitsWithoutHoldingItsLock(t *testing.T) {
 		case g := <-other:
 			tick.Stop()
 			require.NoError(t, g.err, "Acquire of an idle host")
-			g.release()
-			release()
+			coursetest.Within(t, func() { g.release(); release() }, "releasing a slot never returned while an Acquire "+
+				"of a.example waited for that host's slot: the waiting Acquire holds a lock that release needs. Take "+
+				"locks only to look at and change the host's state, and wait for the slot after Unlock")
 			coursetest.Within(t, func() { g := <-queued; require.NoError(t, g.err); g.release() },
 				"the Acquire waiting for a.example's slot did not get it when the slot was released")
 			return

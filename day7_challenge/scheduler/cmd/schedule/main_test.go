@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/gocourse/week11/day7_challenge/scheduler"
+	"github.com/gocourse/week11/internal/coursetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -180,7 +180,10 @@ func TestExampleTimeline(t *testing.T) {
 				t.Fatalf("the command panicked (is dispatch.go written yet?): %v", r)
 			}
 		}()
-		synctest.Test(t, func(t *testing.T) {
+		// BubbleWatchingLocks, not synctest.Test alone: a scheduler stuck on its mutex is not durably
+		// blocked, and the bare bubble would wait for it until go test's timeout.
+		coursetest.BubbleWatchingLocks(t, "the example never finished: the scheduler got stuck (its own tests say "+
+			"where: go test ./day7_challenge/scheduler/)", func(t *testing.T) {
 			require.NoError(t, execute(jf, time.Second, &stdout, newProgress(&stderr, false)))
 		})
 	}()
