@@ -222,7 +222,7 @@ func TestGivenAddLinesAgreesOnAGeneratedFile(t *testing.T) {
 	require.Equal(t, len(data), got.AddLines(data, int64(len(data))), "AddLines over a whole generated file")
 	require.Equal(t, want.Len(), got.Len())
 	require.Equal(t, contents(want), contents(got))
-	require.True(t, slices.Equal(want.Names(), got.Names()), fmt.Sprint("the same names"))
+	require.True(t, slices.Equal(want.Names(), got.Names()), "the same station names, in the same order")
 }
 
 // collidingNames returns two names of 15 bytes with the same hash in the Table. It mirrors the hash
