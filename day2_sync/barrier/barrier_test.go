@@ -142,9 +142,10 @@ func TestManyGenerationsConcurrently(t *testing.T) {
 // at once, while the last arrival of the previous one may still be inside Wait. A barrier that starts
 // the next generation only after it has let go of its lock (closing the old channel first, or
 // replacing it after unlocking) lets such a party into the old, released generation: it goes straight
-// through. The window is small, so each configuration runs thousands of generations.
+// through. The window is small, so each configuration runs tens of thousands of generations (a few
+// hundred milliseconds in all): on a loaded machine a few thousand let that mutant through now and then.
 func TestGenerationsBackToBack(t *testing.T) {
-	configs := []struct{ n, procs, generations int }{{2, 2, 3000}, {4, 4, 3000}, {3, 8, 3000}}
+	configs := []struct{ n, procs, generations int }{{2, 2, 20000}, {4, 4, 20000}, {3, 8, 20000}, {8, 8, 20000}}
 	for _, c := range configs {
 		t.Run(fmt.Sprintf("n=%d on %d processors", c.n, c.procs), func(t *testing.T) {
 			coursetest.CheckLeaksBriefly(t)
