@@ -480,7 +480,9 @@ func firstLines(s string, n int) string {
 func bubble(t *testing.T, hint string, f func(t *testing.T)) {
 	t.Helper()
 	coursetest.CheckLeaksIfPassing(t)
-	coursetest.Bubble(t, hint, func(t *testing.T) {
+	// BubbleWatchingLocks, not Bubble: a limiter that holds its mutex while it waits would leave the
+	// bubble stuck on that mutex, which synctest cannot see; this reports it at once.
+	coursetest.BubbleWatchingLocks(t, hint, func(t *testing.T) {
 		defer func() {
 			if r := recover(); r != nil {
 				reportPanic(r)
