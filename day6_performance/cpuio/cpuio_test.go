@@ -114,7 +114,6 @@ func TestParallelMapKeepsEveryWorkerBusy(t *testing.T) {
 			items[i] = i
 		}
 		go func() {
-			defer close(done)
 			ParallelMap(items, workers, func(i int) int {
 				if i == 0 {
 					<-release
@@ -122,6 +121,7 @@ func TestParallelMapKeepsEveryWorkerBusy(t *testing.T) {
 				finished.Add(1)
 				return i
 			})
+			close(done) // not deferred: a panic must end the binary with its own message, not look like a return
 		}()
 		synctest.Wait() // item 0 is stuck; every other item had a free worker
 		got := finished.Load()
@@ -176,13 +176,13 @@ func TestCPUBoundUsesEveryP(t *testing.T) {
 		release := make(chan struct{})
 		done := make(chan struct{})
 		go func() {
-			defer close(done)
 			ParallelMap(make([]int, 40), workers, func(int) int {
 				hw.Enter()
 				defer hw.Exit()
 				<-release
 				return 0
 			})
+			close(done) // not deferred: a panic must end the binary with its own message, not look like a return
 		}()
 		synctest.Wait()
 		running := hw.Current()
