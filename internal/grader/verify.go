@@ -329,8 +329,8 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 }
 
 // writeTimings lists every run's wall time (all) or only the slow ones, then the median and maximum
-// of the stub runs and of the mutants' full runs (the runs at the first GOMAXPROCS, which run every test, as a student's
-// `go test -race` would). Each time is measured by the grader around its own runs of that package's
+// of the stub runs and of the mutants' full runs (the runs at the first GOMAXPROCS, which run every
+// test, as a student's `go test -race` would). Each time is measured by the grader around its own runs of that package's
 // test binary (see Grade): the build, which is batched, is not in it; other runs going on at the
 // same time are (on a busy machine the numbers are an upper bound).
 func writeTimings(w io.Writer, ts []timing, all bool) {

@@ -193,14 +193,15 @@ func generate(c *Checker, root, modPath string, e grader.Exercise, dir, only str
 	// The package is the solution's files and the exercise's given files (which have no solution);
 	// only the solution's files are mutated.
 	pkgFiles := map[string][]byte{}
+	exDir := filepath.Join(root, filepath.FromSlash(e.ID))
 	for _, n := range e.Given {
 		if _, ok := er.solFiles[n]; ok {
 			continue
 		}
-		if match, err := build.Default.MatchFile(filepath.Join(root, filepath.FromSlash(e.ID)), n); err == nil && !match {
+		if match, err := build.Default.MatchFile(exDir, n); err == nil && !match {
 			continue // excluded by its build constraints (mmap_other.go on unix)
 		}
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(e.ID), n))
+		data, err := os.ReadFile(filepath.Join(exDir, n))
 		if err != nil {
 			return nil, fmt.Errorf("%s: given file: %w", e.ID, err)
 		}
