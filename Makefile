@@ -28,7 +28,7 @@ define instructors_only
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help grade watch test verify mutate vet staticcheck lint actionlint bench bench-capstones stress fmt
+.PHONY: help grade watch test test-tools test-subpkgs test-verify verify times mutate vet staticcheck lint actionlint bench bench-capstones stress fmt
 
 help: ## list the targets
 	@echo "Week 11: Concurrency in Go"
@@ -45,15 +45,32 @@ watch: ## work in a loop: your current exercise's tests run on every save (keys:
 grade: ## your scorecard: every exercise, its status and points, and where to go next
 	@$(GO) run ./cmd/course grade $(GRADE_FLAGS)
 
-test: vet staticcheck ## verify the course itself: vet, staticcheck, the grader's tests, `verify`
+# The parts of `make test` run at once, each one's output shown whole when it ends (verify's last):
+# on 2 cores one part's waits (a mutant's test waiting out its guard) are another's computing time.
+test: ## verify the course itself: vet, staticcheck, the grader's tests, `verify`
+	@echo "make test: vet, staticcheck, the grader's tests and course verify run at once; each one's output appears when it ends."
+	@$(MAKE) --no-print-directory -j -O vet staticcheck test-tools test-subpkgs test-verify
+
+test-tools:
 	$(GO) test -race -count=1 ./internal/... ./cmd/...
+
+test-subpkgs:
 ifneq ($(STUDENT_EDITION),yes)
 	$(GO) test -race -count=1 -overlay="$$($(GO) run ./cmd/course overlay)" $(SUBPKGS)
 endif
+
+test-verify:
 	$(GO) run ./cmd/course verify -q
 
 verify: ## every solution passes, every stub and every mutant fails
 	$(GO) run ./cmd/course verify
+
+times: ## instructors: `course verify --times`: how long each stub's and mutant's whole run takes (goal: under 15 s)
+ifeq ($(STUDENT_EDITION),yes)
+	$(instructors_only)
+else
+	$(GO) run ./cmd/course verify -q --times
+endif
 
 mutate: ## instructors: generated mutants of every solution; the survivors as diffs and the mutation score
 	$(GO) run ./cmd/course mutate --min $(MUTATE_MIN) $(MUTATE_FLAGS)

@@ -434,15 +434,18 @@ func TestExportRealCourse(t *testing.T) {
 		}
 	}
 
-	// Committed as a fresh repository, as an instructor publishes it: verify checks that every stub
-	// fails (what make test runs there), and the instructors' commands say what they are.
+	// Committed as a fresh repository, as an instructor publishes it: verify checks that each stub
+	// fails (what make test runs there; the grade above has shown it of every stub, so two will do:
+	// one that panics with a TODO and the fix-the-bug one), and the instructors' commands say what
+	// they are.
 	gitCommitAll(t, dest)
 	t.Chdir(dest)
-	out, err = runCLI("verify", "-q")
+	out, err = runCLI("verify", "-q", "day1_threading/spawnjoin", "day6_performance/pitfalls")
 	require.NoError(t, err, "verify in the student edition: %s", out)
 	assert.Contains(t, out, "every stub compiles and fails its tests")
 	assert.Regexp(t, `(?m)^ok +day1_threading/spawnjoin +stub 0/\d+$`, out)
-	assert.Regexp(t, `(?m)^\d+ passed, 0 failed$`, out)
+	assert.Regexp(t, `(?m)^ok +day6_performance/pitfalls +stub 0/\d+$`, out)
+	assert.Regexp(t, `(?m)^2 passed, 0 failed$`, out)
 	assert.NotContains(t, out, "not a git repository")
 
 	for _, args := range [][]string{{"solution", "spawnjoin"}, {"grade", "--solutions"}, {"overlay"}} {

@@ -15,10 +15,11 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	var c commonFlags
 	verbose := fs.Bool("v", false, "list the wall time of every stub, solution and mutant run, with the median and the maximum")
+	times := fs.Bool("times", false, "run every test of each mutant at the first --cpu value, as a student's go test does, and time those runs (without it, mutants stop at their first failing test)")
 	cpu := fs.String("cpu", "1,2,4,8", "GOMAXPROCS values: solutions must pass and mutants be rejected at each, in separate runs")
 	c.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: course verify [flags] [PATTERN...]\n\nFor every exercise: the stub compiles and fails every test, the reference solution passes every\ntest with -race at every GOMAXPROCS of --cpu, and every mutant compiles and is rejected at every one. Exits 1 if any exercise fails a check.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: course verify [flags] [PATTERN...]\n\nFor every exercise: the stub compiles and fails every test, the reference solution passes every\ntest with -race at every GOMAXPROCS of --cpu, and every mutant compiles and is rejected at every one. Exits 1 if any exercise fails a check.\nWith --times, each stub's and mutant's whole run is timed, as a student sits through it (the goal:\nnone at 15 s or more, median under 3 s).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if done, err := parseFlags(fs, args); done {
@@ -39,7 +40,7 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if m.Edition == grader.StudentEdition {
 		return verifyStudentEdition(ctx, root, m, exs, opts, stdout)
 	}
-	vo := grader.VerifyOptions{Timings: *verbose}
+	vo := grader.VerifyOptions{Timings: *verbose, FullRuns: *times}
 	for _, v := range strings.Split(*cpu, ",") {
 		if v = strings.TrimSpace(v); v != "" {
 			vo.CPU = append(vo.CPU, v)

@@ -61,6 +61,11 @@ type VerifyOptions struct {
 	// maximum of the stub and mutant runs, flagging any of SlowRun or more. Without it, only the
 	// slow runs and that summary line are written.
 	Timings bool
+	// FullRuns runs every test of each mutant at the first GOMAXPROCS, as a student's
+	// `go test -race` would, so that the summary times the package's whole run. Without it, mutants
+	// stop at their first failing test at every GOMAXPROCS: the same verdicts in less time, and only
+	// the stubs' runs are timed whole.
+	FullRuns bool
 }
 
 // SlowRun is the wall time a stub's or a mutant's package run should always stay under.
@@ -183,11 +188,11 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	}
 
 	// Mutants: each compiles and is rejected at every GOMAXPROCS. The k-th mutant of every exercise
-	// runs in one batch, and a few batches run at once: most of a batch's time is spent waiting for
-	// the mutants that hang until a test's patience runs out, not computing. Within a batch the
-	// first GOMAXPROCS value runs every test (its wall time is the package's full run, as a student
-	// sees it); the others stop at the first failing test (-test.failfast), since one failure is the
-	// verdict there.
+	// runs in one batch, and a few batches run at once: much of a batch's time is spent waiting for
+	// the mutants that hang until a test's patience runs out, not computing. Runs stop at the first
+	// failing test (-test.failfast), since one failure is the verdict, except at the first
+	// GOMAXPROCS value with vo.FullRuns: that run runs every test, and its wall time is the
+	// package's full run, as a student sees it.
 	var rounds []Options
 	var coveredBy [][]Exercise
 	for k := 0; ; k++ {
@@ -203,14 +208,24 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	}
 	// rejectedAt[k][id] counts the GOMAXPROCS values at which the k-th mutant of id was rejected.
 	rejectedAt := make([]map[string]int, len(rounds))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(3)
+	// mutantNotes[k][id] are the problems found with the k-th mutant of id, noted in k order once
+	// every round has ended, so that the report does not depend on which round ended first.
+	mutantNotes := make([]map[string][]string, len(rounds))
 	for k := range rounds {
 		rejectedAt[k] = map[string]int{}
+		mutantNotes[k] = map[string][]string{}
+	}
+	// Four rounds at once, a large one (an early k: every exercise) beside a small one (a late k:
+	// only the capstones, whose rounds are mostly waits), so that no stretch of the run is all
+	// computing or all waiting.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, k := range largeBesideSmall(len(rounds)) {
 		g.Go(func() error {
 			live := coveredBy[k]
-			// caught[id] are the tests that rejected the mutant at the first GOMAXPROCS: at the
-			// others they run first, alone, and only if they all pass does the whole suite run.
+			// caught[id] are the tests that rejected the mutant at the first GOMAXPROCS (only the
+			// first to fail, without vo.FullRuns): at the others they run first, alone, and only if
+			// they all pass does the whole suite run.
 			caught := map[string][]string{}
 			for i, cpu := range cpus {
 				if len(live) == 0 {
@@ -222,7 +237,7 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 				}
 				run := func(exs []Exercise, only map[string][]string) (*Report, error) {
 					o := rounds[k]
-					o.CPU, o.FailFast, o.Only = cpu, i > 0, only
+					o.CPU, o.FailFast, o.Only = cpu, i > 0 || !vo.FullRuns, only
 					o.OnResult = func(r ExerciseResult) { progress("mutant", labels[r.ID], cpu, o.FailFast)(r) }
 					return Grade(gctx, exs, o)
 				}
@@ -271,9 +286,9 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 					name := labels[r.ID]
 					switch r.Status {
 					case StatusBuildError:
-						note(r.ID, "mutant %s does not compile: %s", name, r.Reason)
+						mutantNotes[k][r.ID] = append(mutantNotes[k][r.ID], fmt.Sprintf("mutant %s does not compile: %s", name, r.Reason))
 					case StatusPass:
-						note(r.ID, "mutant %s passes every test at GOMAXPROCS=%s: the tests do not catch its bug", name, cpu)
+						mutantNotes[k][r.ID] = append(mutantNotes[k][r.ID], fmt.Sprintf("mutant %s passes every test at GOMAXPROCS=%s: the tests do not catch its bug", name, cpu))
 						next = append(next, byID[r.ID])
 					default:
 						rejectedAt[k][r.ID]++
@@ -288,6 +303,11 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	}
 	if err := g.Wait(); err != nil {
 		return 0, err
+	}
+	for _, byID := range mutantNotes {
+		for id, ps := range byID {
+			problems[id] = append(problems[id], ps...)
+		}
 	}
 	for _, e := range withSolution {
 		ms, _ := Mutants(opts.Root, e.ID)
@@ -312,7 +332,7 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	}
 	sort.Strings(extra)
 	ids = append(ids, extra...)
-	writeTimings(w, timings, vo.Timings)
+	writeTimings(w, timings, vo.Timings, vo.FullRuns)
 	fmt.Fprintf(w, "Solutions must pass, and mutants be rejected, at GOMAXPROCS %s (one run each).\n", strings.Join(cpus, ", "))
 	passed := 0
 	for _, id := range ids {
@@ -329,11 +349,12 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 }
 
 // writeTimings lists every run's wall time (all) or only the slow ones, then the median and maximum
-// of the stub runs and of the mutants' full runs (the runs at the first GOMAXPROCS, which run every
-// test, as a student's `go test -race` would). Each time is measured by the grader around its own runs of that package's
-// test binary (see Grade): the build, which is batched, is not in it; other runs going on at the
-// same time are (on a busy machine the numbers are an upper bound).
-func writeTimings(w io.Writer, ts []timing, all bool) {
+// of the stub runs and, with fullRuns, of the mutants' full runs (the runs at the first GOMAXPROCS,
+// which run every test, as a student's `go test -race` would). Each time is measured by the grader
+// around its own runs of that package's test binary (see Grade): the build, which is batched, is
+// not in it; other runs going on at the same time are (on a busy machine the numbers are an upper
+// bound).
+func writeTimings(w io.Writer, ts []timing, all, fullRuns bool) {
 	sort.SliceStable(ts, func(i, j int) bool {
 		if ts[i].id != ts[j].id {
 			return ts[i].id < ts[j].id
@@ -379,8 +400,28 @@ func writeTimings(w io.Writer, ts []timing, all bool) {
 			slow++
 		}
 	}
-	fmt.Fprintf(w, "Stub and mutant runs: %d, median %.1fs (goal < 3s), max %.1fs (%s %s%s), %d at 15s or more (goal: none)\n\n",
-		len(full), median, worst.seconds, worst.id, worst.kind, prefixed(" ", worst.what), slow)
+	what := "Stub and mutant runs"
+	if !fullRuns {
+		what = "Stub runs"
+	}
+	fmt.Fprintf(w, "%s: %d, median %.1fs (goal < 3s), max %.1fs (%s %s%s), %d at 15s or more (goal: none)\n",
+		what, len(full), median, worst.seconds, worst.id, worst.kind, prefixed(" ", worst.what), slow)
+	if !fullRuns {
+		fmt.Fprintln(w, "Mutants stopped at their first failing test; `course verify --times` runs each one's whole suite, as a student's go test does, and times it.")
+	}
+	fmt.Fprintln(w)
+}
+
+// largeBesideSmall returns 0 … n-1 as 0, n-1, 1, n-2, 2, …
+func largeBesideSmall(n int) []int {
+	order := make([]int, 0, n)
+	for lo, hi := 0, n-1; lo <= hi; lo, hi = lo+1, hi-1 {
+		order = append(order, lo)
+		if hi != lo {
+			order = append(order, hi)
+		}
+	}
+	return order
 }
 
 func prefixed(pre, s string) string {

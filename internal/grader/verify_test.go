@@ -67,7 +67,7 @@ hints = ["a", "b"]
 	var out bytes.Buffer
 	var progress bytes.Buffer
 	failed, err := VerifyWith(context.Background(), m, m.Exercises, Options{Root: root, Timeout: 30 * time.Second, Race: true, Progress: &progress},
-		VerifyOptions{CPU: []string{"1", "4"}, Timings: true}, &out)
+		VerifyOptions{CPU: []string{"1", "4"}, Timings: true, FullRuns: true}, &out)
 	require.NoError(t, err)
 	timings, rest, ok := strings.Cut(out.String(), "\n\n")
 	require.True(t, ok, "the timings, a blank line, the verdicts")
@@ -83,7 +83,8 @@ hints = ["a", "b"]
 	assert.Equal(t, "Solutions must pass, and mutants be rejected, at GOMAXPROCS 1, 4 (one run each).", lines[0])
 	lines = lines[1:]
 	assert.Regexp(t, `^ok +day1_x/good +stub 0/1, solution 1/1, mutants 2/2 rejected$`, lines[0])
-	assert.Regexp(t, `^FAIL +day1_x/weak `, lines[1])
+	assert.Regexp(t, `^FAIL +day1_x/weak +mutant "broken" .*; mutant "shift" .* GOMAXPROCS=1: .*; mutant "shift" .* GOMAXPROCS=4: `, lines[1],
+		"an exercise's mutants' problems in name order, whichever round ended first")
 	assert.Contains(t, lines[1], `mutant "shift" (the same thing, spelled differently, so no test can catch it.) passes every test at GOMAXPROCS=1`)
 	assert.Contains(t, lines[1], `mutant "shift" (the same thing, spelled differently, so no test can catch it.) passes every test at GOMAXPROCS=4`)
 	assert.Contains(t, lines[1], `mutant "broken" (does not compile.) does not compile`)
@@ -96,6 +97,18 @@ hints = ["a", "b"]
 	assert.Regexp(t, `(?m)^  day1_x/good +mutant "plus" \(adds instead of multiplying.\) at GOMAXPROCS=4: fail 0/1 `, p)
 	assert.Regexp(t, `^FAIL +day1_x/unlisted +exercise directory is not listed`, lines[2])
 	assert.Equal(t, "1 passed, 2 failed", lines[3])
+
+	// Without FullRuns the same verdicts, and every mutant run stops at its first failing test.
+	out.Reset()
+	failed, err = VerifyWith(context.Background(), m, m.Exercises, Options{Root: root, Timeout: 30 * time.Second, Race: true},
+		VerifyOptions{CPU: []string{"1", "4"}, Timings: true}, &out)
+	require.NoError(t, err)
+	assert.Equal(t, 2, failed)
+	timings, rest, ok = strings.Cut(out.String(), "\n\n")
+	require.True(t, ok, "the timings, a blank line, the verdicts")
+	assert.Regexp(t, `(?m)^ +\d+\.\ds  day1_x/good +mutant "plus" GOMAXPROCS=1  \(stops at the first failure\)$`, timings)
+	assert.Regexp(t, `(?m)^Stub runs: 2, median `, timings)
+	assert.Equal(t, lines, strings.Split(strings.TrimSpace(rest), "\n")[1:], "the same verdicts, in the same order")
 }
 
 // A scorecard of mutants is an instructor's: it gives no "Next:" exercise and no hint.
@@ -119,10 +132,32 @@ func TestTimingsSummaryWithoutVerbose(t *testing.T) {
 		{kind: "mutant", id: "day1_x/a", what: `"quick"`, cpu: "1", seconds: 1.0},
 	}
 	var quiet, verbose bytes.Buffer
-	writeTimings(&quiet, slices.Clone(ts), false)
-	writeTimings(&verbose, slices.Clone(ts), true)
+	writeTimings(&quiet, slices.Clone(ts), false, true)
+	writeTimings(&verbose, slices.Clone(ts), true, true)
 	assert.Equal(t, "    16.5s  day1_x/a                   mutant \"slow\" GOMAXPROCS=1  SLOW: the goal is under 15 s\n"+
 		"Stub and mutant runs: 3, median 1.0s (goal < 3s), max 16.5s (day1_x/a mutant \"slow\"), 1 at 15s or more (goal: none)\n\n",
 		quiet.String(), "only the slow full run (not the solution, not the run that stops at the first failure) and the summary")
 	assert.Equal(t, 8, strings.Count(verbose.String(), "\n"), "-v: a header, every run, the summary and a blank line:\n%s", verbose.String())
+}
+
+// Without FullRuns every mutant run stops at its first failure: the summary times the stubs alone
+// and says how to time the mutants' whole runs.
+func TestTimingsSummaryOfStubsAlone(t *testing.T) {
+	ts := []timing{
+		{kind: "stub", id: "day1_x/a", seconds: 0.4},
+		{kind: "stub", id: "day1_x/b", seconds: 0.8},
+		{kind: "mutant", id: "day1_x/a", what: `"slow"`, cpu: "1", seconds: 16.5, failFast: true},
+	}
+	var out bytes.Buffer
+	writeTimings(&out, ts, false, false)
+	assert.Equal(t, "Stub runs: 2, median 0.6s (goal < 3s), max 0.8s (day1_x/b stub), 0 at 15s or more (goal: none)\n"+
+		"Mutants stopped at their first failing test; `course verify --times` runs each one's whole suite, as a student's go test does, and times it.\n\n",
+		out.String())
+}
+
+func TestLargeBesideSmall(t *testing.T) {
+	assert.Empty(t, largeBesideSmall(0))
+	assert.Equal(t, []int{0}, largeBesideSmall(1))
+	assert.Equal(t, []int{0, 4, 1, 3, 2}, largeBesideSmall(5))
+	assert.Equal(t, []int{0, 5, 1, 4, 2, 3}, largeBesideSmall(6))
 }
