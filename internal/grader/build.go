@@ -51,6 +51,9 @@ func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string,
 		if opts.Race {
 			args = append(args, "-race")
 		}
+		if opts.NoVet {
+			args = append(args, "-vet=off")
+		}
 		if overlayFile != "" {
 			args = append(args, "-overlay", overlayFile)
 		}

@@ -15,9 +15,9 @@ import (
 // A BinaryCache keeps the test binaries Grade builds, so that grading the same code again (verify
 // runs every solution and mutant at several GOMAXPROCS values) runs the binary it already has instead
 // of linking a new one: linking a -race test binary costs most of a short exercise's time. A binary is
-// reused only for the same exercise, the same race setting and the same overlay entries inside the
-// exercise's directory (an exercise's tests build on no other exercise's files); the files on disk
-// must not change while the cache is in use. A nil *BinaryCache caches nothing.
+// reused only for the same exercise, the same race and vet settings and the same overlay entries
+// inside the exercise's directory (an exercise's tests build on no other exercise's files); the
+// files on disk must not change while the cache is in use. A nil *BinaryCache caches nothing.
 type BinaryCache struct {
 	dir string
 
@@ -60,7 +60,7 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 			}
 		}
 		overlay, _ := json.Marshal(mine) // map keys are sorted: equal overlays, equal bytes
-		sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%v\x00%s", id, opts.Race, overlay))
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%v\x00%v\x00%s", id, opts.Race, opts.NoVet, overlay))
 		return hex.EncodeToString(sum[:])
 	}
 	out := make(map[string]*buildResult, len(exs))

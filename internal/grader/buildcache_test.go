@@ -54,3 +54,35 @@ func TestBinaryCacheReusesOnlyTheSameBuild(t *testing.T) {
 	assert.Equal(t, 1, swapped.Passed, "another overlay must be built and graded on its own code (Value() = 1 passes one test)")
 	assert.Len(t, binaries(), 2, "another overlay needs its own binary")
 }
+
+// A build without vet (NoVet, for mutants) is a build of its own: code that go vet rejects, which
+// `go test` refuses to run, runs, and the cache does not hand the one build's result to the other.
+func TestNoVetBuildsWhatVetRejects(t *testing.T) {
+	root, all := writeFixture(t)
+	var exs []Exercise
+	for _, e := range all {
+		if e.ID == "order" {
+			exs = append(exs, e)
+		}
+	}
+	require.Len(t, exs, 1)
+	vetFails := filepath.Join(t.TempDir(), "order.go")
+	require.NoError(t, os.WriteFile(vetFails, []byte("package order\n\nimport \"fmt\"\n\nfunc Value() int { fmt.Printf(\"%d\\n\", \"one\"); return 1 }\n"), 0o644))
+	cache, err := NewBinaryCache()
+	require.NoError(t, err)
+	defer cache.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	grade := func(noVet bool) ExerciseResult {
+		t.Helper()
+		rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 20 * time.Second, Binaries: cache, NoVet: noVet,
+			Overlay: Overlay{filepath.Join(root, "order", "order.go"): vetFails}})
+		require.NoError(t, err)
+		return rep.Exercises[0]
+	}
+	vetted := grade(false)
+	assert.Equal(t, StatusBuildError, vetted.Status, "go vet's printf check fails the build, as in go test: %s", vetted.Reason)
+	assert.Contains(t, vetted.Reason, "wrong type")
+	unvetted := grade(true)
+	assert.Equal(t, 1, unvetted.Passed, "without vet the code builds and runs (Value() = 1 passes one test): %s %s", unvetted.Status, unvetted.Reason)
+}

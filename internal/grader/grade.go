@@ -50,6 +50,9 @@ type Options struct {
 	// FailFast stops an exercise's run at its first failing test (-test.failfast), and does not run
 	// the rest: for mutants, where one failure is the verdict.
 	FailFast bool
+	// NoVet builds without the go vet checks that `go test` runs first (-vet=off): for mutants,
+	// whose code is the reference solution's, vetted already, with a bug in it.
+	NoVet bool
 	// Only, if set, limits an exercise (by id) to the named top-level tests; its result counts only
 	// those. For verify's re-runs of a mutant at other GOMAXPROCS values: the tests that caught it.
 	Only map[string][]string

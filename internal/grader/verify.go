@@ -197,6 +197,7 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	var coveredBy [][]Exercise
 	for k := 0; ; k++ {
 		mut := opts
+		mut.NoVet = true
 		var covered []Exercise
 		if mut.Overlay, covered, err = MutantOverlay(opts.Root, withSolution, k); err != nil {
 			return 0, err
