@@ -216,11 +216,11 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 		rejectedAt[k] = map[string]int{}
 		mutantNotes[k] = map[string][]string{}
 	}
-	// Four rounds at once, a large one (an early k: every exercise) beside a small one (a late k:
-	// only the capstones, whose rounds are mostly waits), so that no stretch of the run is all
-	// computing or all waiting.
+	// Six rounds at once, large ones (an early k: every exercise) beside small ones (a late k: only
+	// the capstones, whose rounds are mostly waits), so that no stretch of the run is all computing
+	// or all waiting.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
+	g.SetLimit(6)
 	for _, k := range largeBesideSmall(len(rounds)) {
 		g.Go(func() error {
 			live := coveredBy[k]
