@@ -218,9 +218,13 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	}
 	// Six rounds at once, large ones (an early k: every exercise) beside small ones (a late k: only
 	// the capstones, whose rounds are mostly waits), so that no stretch of the run is all computing
-	// or all waiting.
+	// or all waiting. With vo.FullRuns, three: the runs' wall times are the point then, and the more
+	// runs share the cores, the longer each one takes.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(6)
+	if vo.FullRuns {
+		g.SetLimit(3)
+	}
 	for _, k := range largeBesideSmall(len(rounds)) {
 		g.Go(func() error {
 			live := coveredBy[k]
