@@ -180,3 +180,13 @@ func TestParseGoroutines(t *testing.T) {
 	assert.Equal(t, want, parseGoroutines(dump.String()), "goroutines parsed from:\n%s", dump.String())
 	assert.Empty(t, parseGoroutines(""), "an empty dump has no goroutines")
 }
+
+// A test that declares a hang on its own patience (MarkHung) hurries the later guards as a fired
+// guard does.
+func TestMarkHungHurriesLaterGuards(t *testing.T) {
+	fired.Store(false)
+	t.Cleanup(func() { fired.Store(false) })
+	require.Equal(t, Patience, CurrentPatience(), "before any hang, a guard waits its whole Patience")
+	MarkHung()
+	assert.Equal(t, Hurried, CurrentPatience(), "after MarkHung, later guards must wait only Hurried")
+}
