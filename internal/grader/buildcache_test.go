@@ -15,22 +15,10 @@ import (
 // second grading (same overlay) must run the first one's binary, and the third (another overlay)
 // must build its own and grade the code it swaps in.
 func TestBinaryCacheReusesOnlyTheSameBuild(t *testing.T) {
-	root, all := writeFixture(t)
-	var exs []Exercise
-	for _, e := range all {
-		if e.ID == "order" {
-			exs = append(exs, e)
-		}
-	}
-	require.Len(t, exs, 1)
+	root, exs, cache, ctx := orderFixture(t)
 	one := filepath.Join(t.TempDir(), "one.go")
 	require.NoError(t, os.WriteFile(one, []byte("package order\n\nfunc Value() int { return 1 }\n"), 0o644))
 
-	cache, err := NewBinaryCache()
-	require.NoError(t, err)
-	defer cache.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	grade := func(o Overlay) ExerciseResult {
 		t.Helper()
 		rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 20 * time.Second, Overlay: o, Binaries: cache})
@@ -58,21 +46,9 @@ func TestBinaryCacheReusesOnlyTheSameBuild(t *testing.T) {
 // A build without vet (NoVet, for mutants) is a build of its own: code that go vet rejects, which
 // `go test` refuses to run, runs, and the cache does not hand the one build's result to the other.
 func TestNoVetBuildsWhatVetRejects(t *testing.T) {
-	root, all := writeFixture(t)
-	var exs []Exercise
-	for _, e := range all {
-		if e.ID == "order" {
-			exs = append(exs, e)
-		}
-	}
-	require.Len(t, exs, 1)
+	root, exs, cache, ctx := orderFixture(t)
 	vetFails := filepath.Join(t.TempDir(), "order.go")
 	require.NoError(t, os.WriteFile(vetFails, []byte("package order\n\nimport \"fmt\"\n\nfunc Value() int { fmt.Printf(\"%d\\n\", \"one\"); return 1 }\n"), 0o644))
-	cache, err := NewBinaryCache()
-	require.NoError(t, err)
-	defer cache.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	grade := func(noVet bool) ExerciseResult {
 		t.Helper()
 		rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 20 * time.Second, Binaries: cache, NoVet: noVet,
@@ -85,4 +61,24 @@ func TestNoVetBuildsWhatVetRejects(t *testing.T) {
 	assert.Contains(t, vetted.Reason, "wrong type")
 	unvetted := grade(true)
 	assert.Equal(t, 1, unvetted.Passed, "without vet the code builds and runs (Value() = 1 passes one test): %s %s", unvetted.Status, unvetted.Reason)
+}
+
+// orderFixture writes the grader's fixture course and returns its root, its "order" exercise alone,
+// a binary cache removed when the test ends, and a context that ends after a minute.
+func orderFixture(t *testing.T) (string, []Exercise, *BinaryCache, context.Context) {
+	t.Helper()
+	root, all := writeFixture(t)
+	var exs []Exercise
+	for _, e := range all {
+		if e.ID == "order" {
+			exs = append(exs, e)
+		}
+	}
+	require.Len(t, exs, 1)
+	cache, err := NewBinaryCache()
+	require.NoError(t, err)
+	t.Cleanup(func() { cache.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return root, exs, cache, ctx
 }
