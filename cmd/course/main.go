@@ -10,6 +10,7 @@
 //	course reset  [--yes] EXERCISE       put the original stub back, keeping a backup
 //	course report --raw FILE             re-score an untrusted grade.json (CI, trusted side)
 //	course export --student DIR          write the student edition, without solutions (instructors)
+//	course export --solved DIR           write the course with the solutions in place (instructors)
 //	course overlay [--mutant N]          write a go test -overlay file for the solutions (instructors)
 //	course trace  EXERCISE [BENCH]       draw what ran when, from the execution tracer, as an SVG
 //	course run    [--solutions] PKG [-- ARGS]  build and run a command (a capstone's), on the solutions
@@ -59,6 +60,9 @@ Usage:
                                        grade.json
   course export --student DIR          instructors: write the student edition
                                        (no solutions, no mutants) into DIR
+  course export --solved DIR           instructors: write the course with every
+                                       solution in place of its stub into DIR
+                                       (for staticcheck, which has no -overlay)
   course overlay [--mutant N] [PATTERN...]
                                        instructors: write a go test -overlay
                                        file that swaps in the reference

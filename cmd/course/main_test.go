@@ -276,16 +276,7 @@ func TestExportStudentEdition(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 	}
-	git := func(dir string, args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "git %v: %s", args, out)
-	}
-	git(root, "init", "-q")
-	git(root, "add", "-A")
-	git(root, "commit", "-q", "-m", "course")
+	commitAll(t, root)
 
 	dest := filepath.Join(t.TempDir(), "student")
 	out, err := runCLI("export", "--student", dest)
@@ -328,6 +319,62 @@ func TestExportStudentEdition(t *testing.T) {
 	out, err = runCLI("verify")
 	require.NoError(t, err, "verify in the student edition says there is nothing to verify, and succeeds")
 	assert.Contains(t, out, "student edition")
+}
+
+// commitAll makes dir a git repository with every file in it committed, as export needs.
+func commitAll(t *testing.T, dir string) {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "course"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+}
+
+// TestExportSolved writes the solved course that make staticcheck checks: every solution file in
+// its exercise's place (a capstone's too, which adds files to the package), the tests kept, and no
+// solutions/, no mutants, and no staticcheck.conf that relaxes checks for stubs.
+func TestExportSolved(t *testing.T) {
+	root := tinyCourse(t)
+	extra := map[string]string{
+		"solutions/day1_x/done/done.go":                       "package done\n\nfunc F() int { return 1 }\n",
+		"solutions/day1_x/todo/todo.go":                       "package todo\n\nfunc F() int { return g() }\n",
+		"solutions/day1_x/todo/g.go":                          "package todo\n\nfunc g() int { return 1 }\n",
+		"solutions/day1_x/todo/testdata/mutants/zero/todo.go": "// Mutant: returns 0.\npackage todo\n\nfunc F() int { return 0 }\n",
+		"day1_x/staticcheck.conf":                             "checks = [\"inherit\", \"-U1000\"]\n",
+		"day1_x/todo/staticcheck.conf":                        "checks = [\"inherit\", \"-U1000\"]\n",
+		"staticcheck.conf":                                    "checks = [\"all\"]\n",
+	}
+	for name, body := range extra {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	commitAll(t, root)
+
+	dest := filepath.Join(t.TempDir(), "solved")
+	out, err := runCLI("export", "--solved", dest)
+	require.NoError(t, err, out)
+	read := func(name string) string {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(dest, filepath.FromSlash(name)))
+		require.NoError(t, err, "%s must be in the solved course", name)
+		return string(data)
+	}
+	assert.Equal(t, extra["solutions/day1_x/todo/todo.go"], read("day1_x/todo/todo.go"), "the solution replaces the stub")
+	assert.Equal(t, extra["solutions/day1_x/todo/g.go"], read("day1_x/todo/g.go"), "a solution's own file joins the package")
+	assert.Contains(t, read("day1_x/todo/todo_test.go"), "TestF", "the tests stay")
+	assert.Equal(t, extra["staticcheck.conf"], read("staticcheck.conf"), "a staticcheck.conf above the days is the course's own and stays")
+	for _, gone := range []string{"solutions", "day1_x/staticcheck.conf", "day1_x/todo/staticcheck.conf"} {
+		assert.NoFileExists(t, filepath.Join(dest, filepath.FromSlash(gone)))
+		assert.NoDirExists(t, filepath.Join(dest, filepath.FromSlash(gone)))
+	}
+
+	out, err = runCLI("export", "--solved", dest)
+	require.Error(t, err, "export refuses a directory that is not empty: %s", out)
+	assert.Contains(t, err.Error(), "not empty")
 }
 
 func TestOverlayPointsAtSolutions(t *testing.T) {

@@ -153,3 +153,43 @@ func copyFile(src, dst string, perm os.FileMode) error {
 	}
 	return out.Close()
 }
+
+// ExportSolved writes into dir, which must not exist yet or be empty, the course at root as it reads
+// with every exercise in exs solved: Export's files with each exercise's reference solution in place
+// of its stub, and without the staticcheck.conf files in and above the exercises, which relax checks
+// for stubs only. It is for tools that read source files themselves and take no -overlay, such as
+// staticcheck: a capstone's solution is only part of a package and is checked nowhere else.
+func ExportSolved(root, dir string, exs []Exercise) error {
+	o, err := SolutionOverlay(root, exs)
+	if err != nil {
+		return err
+	}
+	if _, err := Export(root, dir); err != nil {
+		return err
+	}
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	for stub, solution := range o {
+		rel, err := filepath.Rel(absRoot, stub)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, rel)
+		if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		if err := copyFile(solution, dst, 0o644); err != nil {
+			return err
+		}
+	}
+	for _, e := range exs {
+		for d := filepath.FromSlash(e.ID); d != "."; d = filepath.Dir(d) {
+			if err := os.Remove(filepath.Join(dir, d, "staticcheck.conf")); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}
