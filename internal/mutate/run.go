@@ -28,7 +28,7 @@ const (
 
 // Options configures a mutation run.
 type Options struct {
-	Grader   grader.Options // Root, Timeout, Jobs, Race, Go; Overlay, CPU and Progress are set here
+	Grader   grader.Options // Root, Timeout, Jobs, Race, Go; Overlay, CPU, FailFast, NoVet and Progress are set here
 	CPU      []string       // GOMAXPROCS values; a mutant that survives one runs again at the next
 	Parallel int            // batches run at once (default 2)
 	Only     string         // if set, only mutants whose id starts with it
@@ -314,6 +314,9 @@ func runBatch(ctx context.Context, bi int, batch []pending, sol grader.Overlay, 
 		// One failure decides a mutant; the tests after it need not run. So the seconds a killed
 		// mutant's run took are at most the package's full run, not more.
 		o.FailFast = true
+		// A mutant must be killed by the tests, not by go vet's checks before them (the solution
+		// it comes from was vetted); and its build is quicker without them.
+		o.NoVet = true
 		o.Progress = nil
 		var covered []grader.Exercise
 		byID := map[string]pending{}

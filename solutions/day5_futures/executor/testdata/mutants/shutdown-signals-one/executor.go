@@ -13,45 +13,76 @@ import (
 )
 
 // The future below is given, finished: Submit returns it. (Exercise day5_futures/future builds a
-// complete one, with callbacks and Cancel.)
+// complete one, with callbacks and Cancel.) It is also the queued task: it holds the function to
+// run and the link to the task queued after it, so that a task costs no allocation beyond its future.
 
 // ErrCancelled is the error of a future whose task was cancelled by Shutdown before it started.
 var ErrCancelled = errors.New("executor: task cancelled before it started")
 
 // Future is the result of a task submitted to an Executor. Its methods are safe for concurrent use.
 type Future[T any] struct {
-	done chan struct{} // closed by complete
+	fn   func() (T, error) // the task; called by run
+	link task              // the task queued after this one, while both are queued
+	mu   sync.Mutex        // guards done and finished
+	done chan struct{}     // made by the first Done, so that a future nobody waits on has none
 	val  T
 	err  error
+
+	finished bool // complete was called; done, if made, is closed
 }
 
-func newFuture[T any]() *Future[T] { return &Future[T]{done: make(chan struct{})} }
+// newFuture returns a future, not done yet, whose task is fn.
+func newFuture[T any](fn func() (T, error)) *Future[T] { return &Future[T]{fn: fn} }
+
+// task is a queued future of any result type.
+type task interface {
+	run()        // calls the future's function and completes the future with its outcome
+	cancel()     // completes the future with ErrCancelled, without calling its function
+	next() *task // the future's link to the task queued after it
+}
+
+func (f *Future[T]) run()        { f.complete(f.fn()) }
+func (f *Future[T]) cancel()     { var zero T; f.complete(zero, ErrCancelled) }
+func (f *Future[T]) next() *task { return &f.link }
 
 // complete sets the outcome and closes Done. It must be called exactly once per future; a second
 // call panics, because it is a bug in the executor.
 func (f *Future[T]) complete(v T, err error) {
-	select {
-	case <-f.done:
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.finished {
 		panic("executor: a future was completed twice")
-	default:
 	}
-	f.val, f.err = v, err
-	close(f.done)
+	f.val, f.err, f.finished = v, err, true
+	if f.done != nil {
+		close(f.done)
+	}
 }
 
 // Done returns a channel that is closed when the future is done.
-func (f *Future[T]) Done() <-chan struct{} { return f.done }
+func (f *Future[T]) Done() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		f.done = make(chan struct{})
+		if f.finished {
+			close(f.done)
+		}
+	}
+	return f.done
+}
 
 // Result waits until the future is done and returns its value and error, or until ctx ends and
 // returns the zero value and ctx.Err().
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	done := f.Done()
 	select {
-	case <-f.done:
+	case <-done:
 		return f.val, f.err
 	default:
 	}
 	select {
-	case <-f.done:
+	case <-done:
 		return f.val, f.err
 	case <-ctx.Done():
 		var zero T
@@ -62,18 +93,13 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 // ErrShutdown is returned by Submit and Map once Shutdown has been called.
 var ErrShutdown = errors.New("executor: shut down")
 
-// task is one submitted function: run does the work and completes its future; cancel completes the
-// future with ErrCancelled instead.
-type task struct {
-	run, cancel func()
-}
-
 // Executor runs submitted tasks on a fixed number of worker goroutines. Its methods are safe for
 // concurrent use. Use NewExecutor to make one and Shutdown to stop it.
 type Executor struct {
 	mu     sync.Mutex
 	cond   *sync.Cond // signalled when a task is queued or the executor shuts down; uses mu
-	queue  []task     // submitted tasks not yet started, oldest first
+	head   task       // the oldest submitted task not yet started; the others follow through next
+	tail   task       // the newest one
 	closed bool       // Shutdown was called
 	wg     sync.WaitGroup
 }
@@ -99,35 +125,51 @@ func NewExecutor(workers int) *Executor {
 func (e *Executor) work() {
 	for {
 		e.mu.Lock()
-		for len(e.queue) == 0 && !e.closed {
+		for e.head == nil && !e.closed {
 			e.cond.Wait()
 		}
-		if len(e.queue) == 0 {
-			e.mu.Unlock()
+		t := e.pop()
+		e.mu.Unlock()
+		if t == nil {
 			return
 		}
-		t := e.queue[0]
-		e.queue[0] = task{} // let the finished task's closure be collected
-		e.queue = e.queue[1:]
-		e.mu.Unlock()
 		t.run()
 	}
+}
+
+// push queues t after every task already queued. The caller holds e.mu.
+func (e *Executor) push(t task) {
+	if e.tail == nil {
+		e.head = t
+	} else {
+		*e.tail.next() = t
+	}
+	e.tail = t
+}
+
+// pop takes the oldest queued task off the queue, or returns nil if it is empty. The caller holds e.mu.
+func (e *Executor) pop() task {
+	t := e.head
+	if t == nil {
+		return nil
+	}
+	e.head, *t.next() = *t.next(), nil
+	if e.head == nil {
+		e.tail = nil
+	}
+	return t
 }
 
 // Submit queues fn to run on one of e's workers and returns its future at once, without waiting for
 // a free worker. After Shutdown it returns ErrShutdown and no future.
 func Submit[T any](e *Executor, fn func() (T, error)) (*Future[T], error) {
-	f := newFuture[T]()
-	t := task{
-		run:    func() { f.complete(fn()) },
-		cancel: func() { var zero T; f.complete(zero, ErrCancelled) },
-	}
+	f := newFuture(fn)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrShutdown
 	}
-	e.queue = append(e.queue, t)
+	e.push(f)
 	e.cond.Signal()
 	return f, nil
 }
@@ -165,7 +207,9 @@ func (e *Executor) Shutdown(wait, cancelPending bool) {
 	e.closed = true
 	var cancelled []task
 	if cancelPending {
-		cancelled, e.queue = e.queue, nil
+		for t := e.pop(); t != nil; t = e.pop() {
+			cancelled = append(cancelled, t)
+		}
 	}
 	e.cond.Signal()
 	e.mu.Unlock()
