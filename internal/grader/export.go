@@ -158,7 +158,8 @@ func copyFile(src, dst string, perm os.FileMode) error {
 // with every exercise in exs solved: Export's files with each exercise's reference solution in place
 // of its stub, and without the staticcheck.conf files in and above the exercises, which relax checks
 // for stubs only. It is for tools that read source files themselves and take no -overlay, such as
-// staticcheck: a capstone's solution is only part of a package and is checked nowhere else.
+// staticcheck: a capstone's solution is only part of a package and is checked nowhere else. (As in
+// Export's copy, the manifest says edition = "student"; staticcheck does not read it.)
 func ExportSolved(root, dir string, exs []Exercise) error {
 	o, err := SolutionOverlay(root, exs)
 	if err != nil {
