@@ -969,6 +969,16 @@ func TestLongMalformedLineFailsTheRun(t *testing.T) {
 			require.True(t, ok, "ProcessFile(%+v) of a file whose line 2 is %d bytes long: want a *LineError for line 2, got %s (table: %v). "+
 				"A line that does not fit in the read buffer is malformed: return NewLineError for it, do not skip it", o, n+4, clip(err), got != nil)
 			require.EqualValues(t, 2, le.Line, "ProcessFile(%+v): the error names line %d, want line 2, the %d-byte line", o, le.Line, n+4)
+
+			// The same over a reader that is not a file: ProcessFile's *os.File is scanned in place
+			// (MapFile), any other io.ReaderAt is read into ScanChunk's buffer, which the line overflows.
+			r := bytes.NewReader(data)
+			coursetest.Within(t, func() { got, err = Process(r, int64(len(data)), o) }, "Process(%+v) over a bytes.Reader did not return", o)
+			le, ok = errors.AsType[*LineError](err)
+			require.True(t, ok, "Process(%+v) over a bytes.Reader (read with ReadAt, not mapped) of a file whose line 2 is %d bytes long: want a *LineError "+
+				"for line 2, got %s (table: %v). A line that does not fit in the read buffer is malformed: return NewLineError for it, do not skip it",
+				o, n+4, clip(err), got != nil)
+			require.EqualValues(t, 7, le.Offset, "Process(%+v) over a bytes.Reader: the error's offset is %d, want 7, where the %d-byte line starts", o, le.Offset, n+4)
 		}
 	}
 }

@@ -20,9 +20,23 @@ func ScanChunk(r io.ReaderAt, c Chunk, t *Table) error {
 	// when c.Off > 0 the first "line" read (up to the first '\n') belongs to the chunk before.
 	pos := max(c.Off-1, 0) // the file offset of buf[0]
 	skip := c.Off > 0
-	buf := make([]byte, min(maxScanBuf, c.End-pos+MaxLineLen+2))
+	var buf []byte
 	n, eof := 0, false // buf[:n] holds data; eof: nothing more after it
+
+	// A file is mapped: its rest is scanned in place, without a copy. Any other reader is read
+	// into a buffer of our own.
+	if m, unmap, ok := MapFile(r, pos); ok {
+		defer unmap()
+		buf, n, eof = m, len(m), true
+	} else {
+		buf = make([]byte, min(maxScanBuf, c.End-pos+MaxLineLen+2))
+	}
 	for i := 0; ; {
+		if !skip { // the fast path: the whole, well-formed lines that start before c.End
+			i += t.AddLines(buf[i:n], c.End-pos-int64(i))
+		}
+		// Where AddLines stopped: the end of the chunk, a line cut by the end of buf, the file's
+		// last line without its '\n', or a malformed line. Look at that line the plain way.
 		j := bytes.IndexByte(buf[i:n], '\n')
 		if j < 0 && !eof { // no whole line left: keep the partial one and read more after it
 			n = copy(buf, buf[i:n])
