@@ -110,9 +110,9 @@ func TestGetSetKeys(t *testing.T) {
 	_, path := startServer(t)
 	c := dial(t, path)
 	other := dial(t, path)
-	var missing, b, incC, incA, otherB int64
+	var missing, b, incC, incA, otherB, incD, bAgain int64
 	var keys []string
-	var errs [9]error
+	var errs [13]error
 	calls(t, func() {
 		missing, errs[0] = c.Get("missing")
 		errs[1] = c.Set("b", 2)
@@ -121,16 +121,50 @@ func TestGetSetKeys(t *testing.T) {
 		b, errs[4] = c.Get("b")
 		incC, errs[5] = c.Increment("c", 5)
 		incA, errs[6] = c.Increment("a", -3)
-		keys, errs[7] = c.Keys()
-		otherB, errs[8] = other.Get("b")
+		incD, errs[7] = c.Increment("d", 0)
+		errs[12] = c.Set("e", 0)
+		keys, errs[8] = c.Keys()
+		otherB, errs[9] = other.Get("b")
+		errs[10] = other.Set("b", 7)
+		bAgain, errs[11] = c.Get("b")
 	})
 	require.NoError(t, errors.Join(errs[:]...))
 	assert.Zero(t, missing, "a key that was never set is 0")
 	assert.Equal(t, int64(20), b, "Get returns the last value Set")
 	assert.Equal(t, int64(5), incC, "Increment of a new key starts from 0 and returns the new value")
 	assert.Equal(t, int64(-2), incA, "Increment returns the new value")
-	assert.Equal(t, []string{"a", "b", "c"}, keys, "Keys returns every key set or incremented, sorted (not the ones only read)")
+	assert.Zero(t, incD, "Increment(\"d\", 0) of a new key returns 0")
+	assert.Equal(t, []string{"a", "b", "c", "d", "e"}, keys, "Keys returns every key set or incremented, sorted "+
+		"(not the ones only read); \"d\" was incremented by 0 and \"e\" set to 0, and those count: store the key "+
+		"even when the delta or the value is 0")
 	assert.Equal(t, int64(20), otherB, "every client sees the same state: it lives in the server")
+	assert.Equal(t, int64(7), bAgain, "another client Set \"b\" to 7 after this client had read and set it: Get "+
+		"must ask the server every time, not answer from what the client saw before")
+}
+
+// TestClientCloseClosesTheConnection: after Client.Close, the client's calls fail, because its
+// connection is gone (net/rpc's client then answers rpc.ErrShutdown), while the server and its other
+// clients go on.
+func TestClientCloseClosesTheConnection(t *testing.T) {
+	coursetest.CheckLeaks(t)
+	_, path := startServer(t)
+	c := dial(t, path)
+	other := dial(t, path)
+	var err, otherErr error
+	calls(t, func() {
+		_, err = c.Increment("x", 1)
+		if err == nil {
+			err = c.Close()
+		}
+	})
+	require.NoError(t, err, "Increment, then Close")
+	calls(t, func() {
+		_, err = c.Get("x")
+		_, otherErr = other.Increment("x", 1)
+	})
+	assert.Error(t, err, "a call on a closed Client must fail: Close must close the connection (the *rpc.Client), "+
+		"not just return nil")
+	assert.NoError(t, otherErr, "another client's call after one client closed")
 }
 
 func TestClientProcessesShareState(t *testing.T) {
@@ -294,6 +328,16 @@ func TestCloseStopsEverything(t *testing.T) {
 	// The path is free again.
 	s2, err := Start(path)
 	require.NoError(t, err, "Start on the path of a closed server")
+	c2, err := Dial(path)
+	require.NoError(t, err, "Dial the new server")
+	var x int64
+	var keys []string
+	var keysErr error
+	calls(t, func() { x, err = c2.Get("x"); keys, keysErr = c2.Keys() })
+	require.NoError(t, errors.Join(err, keysErr))
+	assert.Zero(t, x, "a new server serves a new, empty State: \"x\" was incremented on the old server only")
+	assert.Empty(t, keys, "a new server serves a new, empty State, not one shared by every server (a package-level variable)")
+	assert.NoError(t, c2.Close())
 	assert.NoError(t, s2.Close())
 }
 
