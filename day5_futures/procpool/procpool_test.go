@@ -237,7 +237,7 @@ func TestCrashFailsItsTaskAndThePoolCarriesOn(t *testing.T) {
 	}
 }
 
-// TestReplacementThatFailsToStart breaks the command after a crash, so the replacement process
+// TestReplacementThatFailsToStart breaks the command before a crash, so the replacement process
 // cannot start: the next task must fail with an error, not hang, and once the command works again
 // the pool carries on.
 func TestReplacementThatFailsToStart(t *testing.T) {
@@ -254,9 +254,11 @@ func TestReplacementThatFailsToStart(t *testing.T) {
 	coursetest.WithinFor(t, procPatience, func() { p, err = New(1, command) }, "New(1) did not return")
 	require.NoError(t, err)
 	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return") })
+	// Broken before the crash, so that the replacement fails to start whenever it is started: at
+	// once after the crash, or for the next job.
+	broken.Store(true)
 	_, err = call(t, p, "crash", nil)
 	require.ErrorIs(t, err, ErrWorkerCrashed)
-	broken.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), procPatience)
 	defer cancel()
 	f, err := p.Submit(ctx, "pid", nil)
@@ -347,11 +349,9 @@ func (r *recorder) command() *exec.Cmd {
 func TestNewStopsWhatItStartedWhenOneFails(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
 	var rec recorder
+	var made atomic.Int32 // counts calls, so that the third fails whether New starts them in turn or at once
 	command := func() *exec.Cmd {
-		rec.mu.Lock()
-		n := len(rec.cmds)
-		rec.mu.Unlock()
-		if n == 2 {
+		if made.Add(1) == 3 {
 			return exec.Command("/nonexistent/procpool-worker")
 		}
 		return rec.command()
