@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -38,6 +39,20 @@ func init() {
 	Register("pid", func(json.RawMessage) (any, error) { return os.Getpid(), nil })
 	Register("fail", func(json.RawMessage) (any, error) { return nil, errors.New("bad input") })
 	Register("crash", func(json.RawMessage) (any, error) { os.Exit(3); return nil, nil })
+	Register("mark-and-crash", func(arg json.RawMessage) (any, error) { // appends a line to the file arg names, then crashes
+		var path string
+		if err := json.Unmarshal(arg, &path); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(f, "ran")
+		f.Close()
+		os.Exit(3)
+		return nil, nil
+	})
 	Register("sleep", func(arg json.RawMessage) (any, error) { // runs in a worker, not a synchronisation
 		var ms int
 		if err := json.Unmarshal(arg, &ms); err != nil {
@@ -144,6 +159,16 @@ func TestProcessesAreReused(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, first.PID, r.PID, "with one worker, every task must run in the same process: do not start a process per task")
 	}
+	// A task's own error leaves its worker process healthy: it must go on serving tasks.
+	for _, task := range []string{"fail", "no such task"} {
+		_, err := call(t, p, task, nil)
+		var te *TaskError
+		require.ErrorAs(t, err, &te, "task %q must fail with a *TaskError", task)
+		r, err := call(t, p, "pid", nil)
+		require.NoError(t, err)
+		assert.Equal(t, first.PID, r.PID, "after task %q returned an error the pool ran the next task in a new process: "+
+			"a task's error (response.Err) is not a crash, so keep the process (only an error from w.call means it is gone)", task)
+	}
 }
 
 func TestResultsAndErrors(t *testing.T) {
@@ -161,6 +186,15 @@ func TestResultsAndErrors(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrWorkerCrashed, "a task's own error is not a crash")
 	_, err = call(t, p, "no such task", nil)
 	require.ErrorAs(t, err, &te, "an unknown task fails with a *TaskError from the worker")
+	var f *Future
+	coursetest.WithinFor(t, procPatience, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		f, err = p.Submit(ctx, "square", make(chan int))
+	}, "Submit with an argument JSON cannot encode did not return")
+	assert.Error(t, err, "Submit of an argument JSON cannot encode (a channel) must return json.Marshal's error, "+
+		"not send the task a null argument")
+	assert.Nil(t, f, "Submit that returns an error returns no future")
 	r, err := call(t, p, "square", 5)
 	require.NoError(t, err, "the pool must carry on after a task's error")
 	assert.Equal(t, 25, decode[int](t, r))
@@ -168,12 +202,22 @@ func TestResultsAndErrors(t *testing.T) {
 
 func TestCrashFailsItsTaskAndThePoolCarriesOn(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
-	p := newPool(t, 1)
+	var rec recorder
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(1, rec.command) }, "New(1) did not return")
+	require.NoError(t, err)
+	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return") })
 	before, err := call(t, p, "pid", nil)
 	require.NoError(t, err)
-	_, err = call(t, p, "crash", nil)
+	marks := t.TempDir() + "/runs"
+	_, err = call(t, p, "mark-and-crash", marks)
 	require.ErrorIs(t, err, ErrWorkerCrashed, "a task whose worker process died must fail with ErrWorkerCrashed")
 	assert.Contains(t, err.Error(), "exit status 3", "the crash error should say how the process ended (w.stop()'s error)")
+	if runs, err := os.ReadFile(marks); assert.NoError(t, err, "the crashing task never ran") {
+		assert.Equal(t, 1, strings.Count(string(runs), "ran\n"), "the crashing task ran %d times: a task whose worker "+
+			"died fails with ErrWorkerCrashed; it is not run again in the new process", strings.Count(string(runs), "ran\n"))
+	}
 	if pidAlive(before.PID) {
 		t.Errorf("the crashed worker (pid %d) is still there: wait for it (w.stop()), or it stays a zombie", before.PID)
 	}
@@ -182,6 +226,53 @@ func TestCrashFailsItsTaskAndThePoolCarriesOn(t *testing.T) {
 		require.NoError(t, err, "after a crash the pool must carry on: start a new worker process for the next task")
 		assert.NotEqual(t, before.PID, r.PID, "the crashed process cannot run tasks; a new one must")
 	}
+	coursetest.WithinFor(t, procPatience, p.Close, "Close did not return")
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i, cmd := range rec.cmds {
+		assert.NotNil(t, cmd.ProcessState, "worker process %d of %d (the first, or a replacement started after the "+
+			"crash) was not waited for when Close returned: the slot must stop the process it has at the end, not the "+
+			"one it started with (defer w.stop() evaluates w at the defer; defer func() { w.stop() }() reads it later)",
+			i+1, len(rec.cmds))
+	}
+}
+
+// TestReplacementThatFailsToStart breaks the command before a crash, so the replacement process
+// cannot start: the next task must fail with an error, not hang, and once the command works again
+// the pool carries on.
+func TestReplacementThatFailsToStart(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	var broken atomic.Bool
+	command := func() *exec.Cmd {
+		if broken.Load() {
+			return exec.Command("/nonexistent/procpool-worker")
+		}
+		return workerCommand()
+	}
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(1, command) }, "New(1) did not return")
+	require.NoError(t, err)
+	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return") })
+	// Broken before the crash, so that the replacement fails to start whenever it is started: at
+	// once after the crash, or for the next job.
+	broken.Store(true)
+	_, err = call(t, p, "crash", nil)
+	require.ErrorIs(t, err, ErrWorkerCrashed)
+	ctx, cancel := context.WithTimeout(context.Background(), procPatience)
+	defer cancel()
+	f, err := p.Submit(ctx, "pid", nil)
+	if err == nil {
+		_, err = f.Result(ctx)
+		require.NotErrorIs(t, err, context.DeadlineExceeded, "a task submitted while no worker process could be started "+
+			"was never completed: when start fails, complete the job's future with start's error")
+		assert.Error(t, err, "a task cannot succeed when no worker process could be started")
+	}
+	broken.Store(false)
+	r, err := call(t, p, "pid", nil)
+	require.NoError(t, err, "once processes can be started again the pool must carry on: a slot whose start failed "+
+		"tries again for its next job")
+	assert.NotEqual(t, os.Getpid(), r.PID)
 }
 
 func TestCloseEndsTheWorkers(t *testing.T) {
@@ -253,6 +344,34 @@ func (r *recorder) command() *exec.Cmd {
 	return cmd
 }
 
+// TestNewStopsWhatItStartedWhenOneFails makes the third of three processes fail to start: New must
+// return the error and stop and wait for the two it had started.
+func TestNewStopsWhatItStartedWhenOneFails(t *testing.T) {
+	coursetest.CheckLeaksIfPassing(t)
+	var rec recorder
+	var made atomic.Int32 // counts calls, so that the third fails whether New starts them in turn or at once
+	command := func() *exec.Cmd {
+		if made.Add(1) == 3 {
+			return exec.Command("/nonexistent/procpool-worker")
+		}
+		return rec.command()
+	}
+	var p *Pool
+	var err error
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(3, command) }, "New did not return when a process failed to start")
+	require.Error(t, err, "New must return the error of a process that failed to start")
+	if p != nil {
+		p.Close()
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	require.Len(t, rec.cmds, 2)
+	for i, cmd := range rec.cmds {
+		assert.NotNil(t, cmd.ProcessState, "New returned an error but worker process %d, started before the one that "+
+			"failed, was not stopped and waited for (w.stop()): it lingers with nobody to end it", i+1)
+	}
+}
+
 func TestCloseRightAfterNew(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
 	var rec recorder
@@ -267,6 +386,14 @@ func TestCloseRightAfterNew(t *testing.T) {
 	for i, cmd := range rec.cmds {
 		assert.NotNil(t, cmd.ProcessState, "worker process %d was not waited for when Close returned: Close must wait "+
 			"for every slot (count them before starting them: wg.Go or wg.Add before go)", i)
+	}
+	// A pool needs at least one worker: New of fewer must panic, not return a pool whose Submits wait for ever.
+	for _, n := range []int{0, -1} {
+		var p *Pool
+		assert.Panics(t, func() { p, _ = New(n, workerCommand) }, "New(%d) must panic: a pool needs at least one worker", n)
+		if p != nil {
+			p.Close()
+		}
 	}
 }
 

@@ -141,7 +141,9 @@ type Pool struct {
 // re-executed with an environment variable that makes it call ServeWorker), and returns the pool.
 // Each process runs one task at a time, and is reused for task after task. If a process dies while
 // running a task, that task fails with ErrWorkerCrashed, the process is replaced, and the pool
-// carries on. It panics if workers < 1.
+// carries on. If a process cannot be started, New stops the ones it started and returns the error;
+// a job whose slot has no process and cannot start one fails with that error, and the slot tries
+// again for its next job. It panics if workers < 1.
 func New(workers int, command func() *exec.Cmd) (*Pool, error) {
 	if workers < 1 {
 		panic("procpool: New needs at least one worker")
@@ -200,7 +202,7 @@ func (p *Pool) slot(w *proc) {
 
 // Submit sends the task name with arg (encoded as JSON) to the next idle worker process and returns
 // its future. It waits for an idle worker, and returns ctx.Err() if ctx ends first, or ErrClosed
-// after Close.
+// after Close. If arg cannot be encoded, it returns json.Marshal's error and sends nothing.
 func (p *Pool) Submit(ctx context.Context, name string, arg any) (*Future, error) {
 	raw, err := json.Marshal(arg)
 	if err != nil {
