@@ -25,8 +25,9 @@ import (
 const workerEnv = "PROCPOOL_TEST_WORKER"
 
 // procPatience bounds every wait in these tests: starting and stopping -race processes can take a
-// second or more on a loaded machine, so the guards here do not hurry.
-const procPatience = 10 * time.Second
+// second or more on a loaded machine, so these guards wait longer than coursetest's own (after a
+// hang, WithinFor and PatienceFor shorten them to coursetest.HurriedFor).
+const procPatience = 6 * time.Second
 
 func init() {
 	Register("square", func(arg json.RawMessage) (any, error) {
@@ -259,11 +260,14 @@ func TestReplacementThatFailsToStart(t *testing.T) {
 	broken.Store(true)
 	_, err = call(t, p, "crash", nil)
 	require.ErrorIs(t, err, ErrWorkerCrashed)
-	ctx, cancel := context.WithTimeout(context.Background(), procPatience)
+	ctx, cancel := context.WithTimeout(context.Background(), coursetest.PatienceFor(procPatience))
 	defer cancel()
 	f, err := p.Submit(ctx, "pid", nil)
 	if err == nil {
 		_, err = f.Result(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			coursetest.MarkHung()
+		}
 		require.NotErrorIs(t, err, context.DeadlineExceeded, "a task submitted while no worker process could be started "+
 			"was never completed: when start fails, complete the job's future with start's error")
 		assert.Error(t, err, "a task cannot succeed when no worker process could be started")
@@ -458,7 +462,15 @@ func TestCloseWakesWaitingSubmits(t *testing.T) {
 				continue
 			}
 			// A slot may take the job as Close begins: then the pool must still run it.
-			_, err := o.f.Result(ctx)
+			rctx, rcancel := context.WithTimeout(ctx, coursetest.CurrentPatience())
+			_, err := o.f.Result(rctx)
+			rcancel()
+			if errors.Is(err, context.DeadlineExceeded) {
+				cancel()
+				coursetest.MarkHung()
+				t.Fatalf("a job that Submit accepted as Close began never completed: Close must let every accepted job " +
+					"run (a job left in a buffered jobs channel after the slots have quit is lost, and its future waits for ever)")
+			}
 			assert.NoError(t, err, "a job accepted while Close began must still run")
 		case <-timeout:
 			cancel()

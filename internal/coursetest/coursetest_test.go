@@ -190,3 +190,33 @@ func TestMarkHungHurriesLaterGuards(t *testing.T) {
 	MarkHung()
 	assert.Equal(t, Hurried, CurrentPatience(), "after MarkHung, later guards must wait only Hurried")
 }
+
+// TestWithinForHurriesAfterAHang: the first WithinFor that runs out waits its whole patience and marks
+// the binary as hung; a later one waits at most HurriedFor, however long its own patience.
+func TestWithinForHurriesAfterAHang(t *testing.T) {
+	fired.Store(false)
+	t.Cleanup(func() { fired.Store(false) })
+	require.Equal(t, time.Hour, PatienceFor(time.Hour), "before any hang, PatienceFor keeps the patience")
+	block := make(chan struct{})
+	defer close(block)
+	within := func(patience time.Duration) (time.Duration, []string) {
+		f := &fakeTB{}
+		start := time.Now()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			WithinFor(f, patience, func() { <-block }, "blocked")
+		}()
+		<-done
+		return time.Since(start), f.errors
+	}
+	took, errs := within(50 * time.Millisecond)
+	require.Len(t, errs, 1, "a WithinFor that runs out of patience fails the test")
+	assert.GreaterOrEqual(t, took, 50*time.Millisecond, "before any hang, WithinFor waits its whole patience")
+	assert.Equal(t, Hurried, CurrentPatience(), "a WithinFor that ran out marks the binary as hung: later guards hurry")
+	assert.Equal(t, HurriedFor, PatienceFor(time.Hour), "after a hang, PatienceFor shortens a patience to HurriedFor")
+	assert.Equal(t, time.Millisecond, PatienceFor(time.Millisecond), "PatienceFor never lengthens a patience")
+	took, errs = within(time.Hour)
+	require.Len(t, errs, 1)
+	assert.Less(t, took, HurriedFor+time.Second, "after a hang, WithinFor waits at most HurriedFor, not its own hour")
+}

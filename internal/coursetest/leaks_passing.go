@@ -25,11 +25,27 @@ func CheckLeaksIfPassing(t testing.TB) {
 	})
 }
 
+// HurriedFor is how long WithinFor waits once a guard of the test binary has fired (or WithinFor
+// ran out of patience): longer than Hurried, since starting a -race process can take that long, but
+// not a whole patience again for each test after a hang.
+const HurriedFor = 2 * time.Second
+
+// PatienceFor is patience, or at most HurriedFor once a guard of the test binary has fired: for a
+// wait of a test's own on something slow by nature (a context's timeout around a process's reply).
+func PatienceFor(patience time.Duration) time.Duration {
+	if fired.Load() {
+		return min(patience, HurriedFor)
+	}
+	return patience
+}
+
 // WithinFor is Within with an explicit patience, for operations that are slow by nature even when
-// correct, such as starting and stopping processes on a loaded machine: it does not shorten to
-// Hurried. Use it sparingly; a wrong solution waits the whole patience.
+// correct, such as starting and stopping processes on a loaded machine: it shortens only to
+// HurriedFor, not to Hurried, once something has hung. Use it sparingly; a wrong solution waits the
+// whole patience once. When patience runs out, the binary counts as hung (MarkHung).
 func WithinFor(t testing.TB, patience time.Duration, fn func(), format string, args ...any) bool {
 	t.Helper()
+	patience = PatienceFor(patience)
 	done := make(chan struct{})
 	panicked := make(chan any, 1)
 	go func() {
@@ -52,6 +68,7 @@ func WithinFor(t testing.TB, patience time.Duration, fn func(), format string, a
 		}
 		return true
 	case <-timer.C:
+		MarkHung()
 		t.Fatalf("%s\n(still blocked after %v)", fmt.Sprintf(format, args...), patience)
 		return false
 	}
