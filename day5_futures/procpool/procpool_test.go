@@ -86,9 +86,15 @@ func workerCommand() *exec.Cmd {
 // newPool starts a pool and closes it when the test ends.
 func newPool(t *testing.T, workers int) *Pool {
 	t.Helper()
+	return newPoolWith(t, workers, workerCommand)
+}
+
+// newPoolWith is newPool with the command that makes each worker process.
+func newPoolWith(t *testing.T, workers int, command func() *exec.Cmd) *Pool {
+	t.Helper()
 	var p *Pool
 	var err error
-	coursetest.WithinFor(t, procPatience, func() { p, err = New(workers, workerCommand) }, "New(%d) did not return", workers)
+	coursetest.WithinFor(t, procPatience, func() { p, err = New(workers, command) }, "New(%d) did not return", workers)
 	require.NoError(t, err, "New must start the worker processes")
 	require.NotNil(t, p)
 	t.Cleanup(func() {
@@ -204,11 +210,7 @@ func TestResultsAndErrors(t *testing.T) {
 func TestCrashFailsItsTaskAndThePoolCarriesOn(t *testing.T) {
 	coursetest.CheckLeaksIfPassing(t)
 	var rec recorder
-	var p *Pool
-	var err error
-	coursetest.WithinFor(t, procPatience, func() { p, err = New(1, rec.command) }, "New(1) did not return")
-	require.NoError(t, err)
-	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return") })
+	p := newPoolWith(t, 1, rec.command)
 	before, err := call(t, p, "pid", nil)
 	require.NoError(t, err)
 	marks := t.TempDir() + "/runs"
@@ -250,15 +252,11 @@ func TestReplacementThatFailsToStart(t *testing.T) {
 		}
 		return workerCommand()
 	}
-	var p *Pool
-	var err error
-	coursetest.WithinFor(t, procPatience, func() { p, err = New(1, command) }, "New(1) did not return")
-	require.NoError(t, err)
-	t.Cleanup(func() { coursetest.WithinFor(t, procPatience, p.Close, "Close did not return") })
+	p := newPoolWith(t, 1, command)
 	// Broken before the crash, so that the replacement fails to start whenever it is started: at
 	// once after the crash, or for the next job.
 	broken.Store(true)
-	_, err = call(t, p, "crash", nil)
+	_, err := call(t, p, "crash", nil)
 	require.ErrorIs(t, err, ErrWorkerCrashed)
 	ctx, cancel := context.WithTimeout(context.Background(), coursetest.PatienceFor(procPatience))
 	defer cancel()
