@@ -157,6 +157,25 @@ func BenchmarkExecutor(b *testing.B) {
 	})
 }
 
+// BenchmarkExecutorBounded is BenchmarkExecutor with the backpressure that ants' Submit and
+// errgroup's Go apply themselves: the submitter waits for a free slot before each Submit, at most
+// pool tasks are submitted and not yet finished at once, and each task frees its slot as it ends.
+// The executor's Submit never waits, so the caller bounds what it queues; this measures what that
+// bound does to the peak.
+func BenchmarkExecutorBounded(b *testing.B) {
+	bench(b, func(b *testing.B, w workload) {
+		e := executor.NewExecutor(w.pool())
+		slots := make(chan struct{}, w.pool())
+		for i := range w.tasks {
+			slots <- struct{}{}
+			if _, err := executor.Submit(e, func() (struct{}, error) { w.task(i); <-slots; return struct{}{}, nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		e.Shutdown(true, false)
+	})
+}
+
 func BenchmarkErrgroupSetLimit(b *testing.B) {
 	bench(b, func(b *testing.B, w workload) {
 		var g errgroup.Group
