@@ -77,6 +77,38 @@ func (c *commonFlags) options(root string, stderr io.Writer) (grader.Options, er
 	return opts, nil
 }
 
+// binaryCacheEnv names the directory where verify and mutate keep the test binaries they build, for
+// their next runs (in any clone of the course); "off" keeps each run's binaries to that run.
+const binaryCacheEnv = "COURSE_BINARY_CACHE"
+
+// binaryCacheLimit is the size the binary cache is trimmed to: about two full sets of verify's and
+// mutate's -race binaries (some 3.5 and 2.5 GB).
+const binaryCacheLimit = 12 << 30
+
+// openBinaryCache returns verify's and mutate's cache of test binaries kept between runs: in
+// $COURSE_BINARY_CACHE, by default the user's cache directory. It returns nil, and each run links its
+// own binaries, when the variable is "off" or the directory cannot be made (it says so).
+func openBinaryCache(stderr io.Writer) *grader.BinaryCache {
+	dir := os.Getenv(binaryCacheEnv)
+	if dir == "off" {
+		return nil
+	}
+	if dir == "" {
+		user, err := os.UserCacheDir()
+		if err != nil {
+			fmt.Fprintf(stderr, "course: no cache of test binaries between runs (%v); set %s to a directory to keep one\n", err, binaryCacheEnv)
+			return nil
+		}
+		dir = filepath.Join(user, "gocourse-week11", "test-binaries")
+	}
+	c, err := grader.OpenBinaryCache(dir, binaryCacheLimit)
+	if err != nil {
+		fmt.Fprintf(stderr, "course: no cache of test binaries between runs: %v\n", err)
+		return nil
+	}
+	return c
+}
+
 // raceUnavailable says why `go test -race` cannot work here, and the fix for that cause, or "" when
 // it can. The race detector needs cgo; cgo is off either because CGO_ENABLED=0 was set (in the
 // environment or with `go env -w`) or because the go command found no C compiler.

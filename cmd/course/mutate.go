@@ -47,6 +47,9 @@ func cmdMutate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if opts.Binaries = openBinaryCache(stderr); opts.Binaries != nil {
+		defer opts.Binaries.Close()
+	}
 	mo := mutate.Options{Grader: opts, Parallel: *parallel, Only: *only, ListOnly: *list}
 	for _, v := range strings.Split(*cpu, ",") {
 		if v = strings.TrimSpace(v); v != "" {

@@ -46,6 +46,9 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			vo.CPU = append(vo.CPU, v)
 		}
 	}
+	if opts.Binaries = openBinaryCache(stderr); opts.Binaries != nil {
+		defer opts.Binaries.Close()
+	}
 	failed, err := grader.VerifyWith(ctx, m, exs, opts, vo, stdout)
 	if err != nil {
 		return err

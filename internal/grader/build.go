@@ -20,10 +20,15 @@ type buildResult struct {
 	output string // the compiler's (and vet's) messages
 }
 
+// buildFlags are the flags of every build. -ldflags=-w: no DWARF, which nothing here reads (panics
+// and race reports take file and line from the binary's own tables), and a fifth less time linking,
+// which dominates verify's builds.
+var buildFlags = []string{"-ldflags=-w"}
+
 // buildAll compiles the test binaries of exs with one `go test -c` per batch of packages whose last
 // path elements differ (the go command names each binary after it). It returns a result for every
-// exercise; an error means the go command itself could not run.
-func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string, overlayFile string) (map[string]*buildResult, error) {
+// exercise; an error means the go command itself could not run. flags are added to the go command's.
+func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string, overlayFile string, flags []string) (map[string]*buildResult, error) {
 	results := make(map[string]*buildResult, len(exs))
 	var batches [][]Exercise
 	for _, e := range exs {
@@ -44,10 +49,8 @@ func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string,
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		// -ldflags=-w: no DWARF, which nothing here reads (panics and race reports take file and line
-		// from the binary's own tables), and a fifth less time linking, which dominates verify's
-		// builds.
-		args := []string{"test", "-c", "-json", "-ldflags=-w", "-o", dir + string(filepath.Separator)}
+		args := append([]string{"test", "-c", "-json", "-o", dir + string(filepath.Separator)}, buildFlags...)
+		args = append(args, flags...)
 		if opts.Race {
 			args = append(args, "-race")
 		}

@@ -1,15 +1,22 @@
 package grader
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A BinaryCache keeps the test binaries Grade builds, so that grading the same code again (verify
@@ -18,8 +25,13 @@ import (
 // reused only for the same exercise, the same race and vet settings and the same overlay entries
 // inside the exercise's directory (an exercise's tests build on no other exercise's files); the
 // files on disk must not change while the cache is in use. A nil *BinaryCache caches nothing.
+//
+// A cache from OpenBinaryCache also keeps its binaries from one run to the next.
 type BinaryCache struct {
-	dir string
+	dir        string // the binaries; for a persistent cache, dir/bin/KEY/NAME.test
+	persistent bool
+	tmp        string // a persistent cache's builds of this run, on dir's file system
+	limit      int64
 
 	mu   sync.Mutex
 	n    int
@@ -36,19 +48,44 @@ func NewBinaryCache() (*BinaryCache, error) {
 	return &BinaryCache{dir: dir, bins: map[string]*buildResult{}}, nil
 }
 
-// Close removes the cached binaries.
+// OpenBinaryCache returns a cache that keeps its binaries in dir (created if need be) after Close,
+// for later runs in this clone or another. A binary is found again by a hash of the build IDs that
+// `go list -export` reports for the test's main package and every package it links, with the build
+// flags: an equal hash means the go command would link the same binary from the same compiled
+// code. To share binaries between clones at different paths, builds through this cache use
+// -trimpath, so a stack names "module/dir/file.go" instead of an absolute path. Close removes the
+// binaries unused for a week and, beyond limit bytes in all, the least recently used.
+func OpenBinaryCache(dir string, limit int64) (*BinaryCache, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Join(dir, "tmp"), "run-")
+	if err != nil {
+		return nil, err
+	}
+	return &BinaryCache{dir: dir, persistent: true, tmp: tmp, limit: limit, bins: map[string]*buildResult{}}, nil
+}
+
+// Close removes the cached binaries of a cache from NewBinaryCache; a persistent cache removes this
+// run's leftovers and trims itself.
 func (c *BinaryCache) Close() error {
 	if c == nil {
 		return nil
 	}
-	return os.RemoveAll(c.dir)
+	if !c.persistent {
+		return os.RemoveAll(c.dir)
+	}
+	if err := os.RemoveAll(c.tmp); err != nil {
+		return err
+	}
+	return c.trim(time.Now())
 }
 
 // build returns the build of every exercise in exs, building only those the cache lacks (all of
 // them when c is nil, into tmp, which the caller removes).
 func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, tmp, overlayFile string) (map[string]*buildResult, error) {
 	if c == nil {
-		return buildAll(ctx, opts, exs, filepath.Join(tmp, "bin"), overlayFile)
+		return buildAll(ctx, opts, exs, filepath.Join(tmp, "bin"), overlayFile, nil)
 	}
 	key := func(id string) string {
 		dir, _ := filepath.Abs(filepath.Join(opts.Root, filepath.FromSlash(id)))
@@ -74,20 +111,167 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 		}
 	}
 	c.n++
-	dir := filepath.Join(c.dir, fmt.Sprint(c.n))
+	dir := filepath.Join(cmp.Or(c.tmp, c.dir), fmt.Sprint(c.n))
 	c.mu.Unlock()
 	if len(missing) == 0 {
 		return out, nil
 	}
-	built, err := buildAll(ctx, opts, missing, dir, overlayFile)
+	var flags []string
+	var stored map[string]string // exercise → its key in the persistent cache
+	if c.persistent {
+		flags = []string{"-trimpath"}
+		stored = c.keys(ctx, opts, missing, overlayFile)
+		missing = slices.DeleteFunc(missing, func(e Exercise) bool {
+			bin, ok := c.lookup(stored[e.ID], e.ID)
+			if ok {
+				out[e.ID] = &buildResult{bin: bin}
+			}
+			return ok
+		})
+	}
+	built, err := buildAll(ctx, opts, missing, dir, overlayFile, flags)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, e := range missing {
-		c.bins[key(e.ID)] = built[e.ID]
+		if r := built[e.ID]; stored[e.ID] != "" && r.bin != "" && r.output == "" {
+			r.bin = c.store(stored[e.ID], r.bin)
+		}
 		out[e.ID] = built[e.ID]
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range exs {
+		c.bins[key(e.ID)] = out[e.ID]
+	}
 	return out, nil
+}
+
+// keys returns the persistent cache's key of each exercise of exs whose test binary the go command
+// can build: a hash of the build flags and of the build ID of the test's main package and of every
+// package it depends on, as `go list -export` compiles them with these flags and this overlay.
+// Those IDs hash each package's sources, its dependencies' export data and the toolchain; the
+// linker's inputs are exactly these packages. Keys it cannot compute (an error, a package that
+// does not compile) are left out, and those exercises are built without the cache.
+func (c *BinaryCache) keys(ctx context.Context, opts *Options, exs []Exercise, overlayFile string) map[string]string {
+	args := []string{"list", "-e", "-deps", "-test", "-export", "-trimpath", "-json=ImportPath,BuildID,Deps,Error,DepsErrors"}
+	if opts.Race {
+		args = append(args, "-race")
+	}
+	if overlayFile != "" {
+		args = append(args, "-overlay", overlayFile)
+	}
+	for _, e := range exs {
+		args = append(args, "./"+e.ID)
+	}
+	cmd := exec.CommandContext(ctx, opts.goCmd(), args...)
+	cmd.Dir = opts.Root
+	cmd.Env = opts.env()
+	stdout, err := cmd.Output()
+	if _, failed := err.(*exec.ExitError); err != nil && !(failed && len(stdout) > 0) {
+		return nil // a package that does not compile makes go list fail; the others still have keys
+	}
+	type pkg struct {
+		ImportPath, BuildID string
+		Deps                []string
+		Error               any
+		DepsErrors          []any
+	}
+	ids := map[string]string{}
+	mains := map[string]pkg{}
+	for dec := json.NewDecoder(bytes.NewReader(stdout)); dec.More(); {
+		var p pkg
+		if dec.Decode(&p) != nil {
+			return nil
+		}
+		ids[p.ImportPath] = p.BuildID
+		if strings.HasSuffix(p.ImportPath, ".test") && p.Error == nil && len(p.DepsErrors) == 0 && p.BuildID != "" {
+			mains[p.ImportPath] = p
+		}
+	}
+	keys := map[string]string{}
+	for _, e := range exs {
+		p, ok := mains[opts.modPath+"/"+e.ID+".test"]
+		if !ok {
+			continue
+		}
+		h := sha256.New()
+		fmt.Fprintf(h, "course test binary\nrace=%v vet=%v flags=%q\n%s %s\n", opts.Race, !opts.NoVet, buildFlags, p.ImportPath, p.BuildID)
+		for _, d := range p.Deps {
+			fmt.Fprintf(h, "%s %s\n", d, ids[d])
+		}
+		keys[e.ID] = hex.EncodeToString(h.Sum(nil))
+	}
+	return keys
+}
+
+// lookup returns the stored binary of exercise id under key, marking it used.
+func (c *BinaryCache) lookup(key, id string) (string, bool) {
+	if key == "" {
+		return "", false
+	}
+	bin := filepath.Join(c.dir, "bin", key, path.Base(id)+".test")
+	if fi, err := os.Stat(bin); err != nil || !fi.Mode().IsRegular() {
+		return "", false
+	}
+	now := time.Now()
+	os.Chtimes(bin, now, now) // the trim's "last used"
+	return bin, true
+}
+
+// store moves the binary bin, just built, into the cache under key and returns its new path (bin
+// itself if it cannot be stored).
+func (c *BinaryCache) store(key, bin string) string {
+	dst := filepath.Join(c.dir, "bin", key, filepath.Base(bin))
+	if os.MkdirAll(filepath.Dir(dst), 0o755) != nil || os.Rename(bin, dst) != nil {
+		return bin
+	}
+	return dst
+}
+
+// trim removes the binaries unused for a week, then the least recently used until the rest take at
+// most c.limit bytes, and what runs that crashed left in tmp a day ago.
+func (c *BinaryCache) trim(now time.Time) error {
+	type entry struct {
+		dir  string
+		used time.Time
+		size int64
+	}
+	var entries []entry
+	var total int64
+	keyDirs, err := filepath.Glob(filepath.Join(c.dir, "bin", "*"))
+	if err != nil {
+		return err
+	}
+	for _, d := range keyDirs {
+		e := entry{dir: d}
+		filepath.WalkDir(d, func(_ string, de fs.DirEntry, err error) error {
+			if err == nil && de.Type().IsRegular() {
+				if fi, err := de.Info(); err == nil {
+					e.size += fi.Size()
+					e.used = fi.ModTime()
+				}
+			}
+			return nil
+		})
+		entries = append(entries, e)
+		total += e.size
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return a.used.Compare(b.used) })
+	for _, e := range entries {
+		if now.Sub(e.used) < 7*24*time.Hour && total <= c.limit {
+			break
+		}
+		if err := os.RemoveAll(e.dir); err != nil {
+			return err
+		}
+		total -= e.size
+	}
+	runs, _ := filepath.Glob(filepath.Join(c.dir, "tmp", "run-*"))
+	for _, r := range runs {
+		if fi, err := os.Stat(r); err == nil && now.Sub(fi.ModTime()) > 24*time.Hour {
+			os.RemoveAll(r)
+		}
+	}
+	return nil
 }

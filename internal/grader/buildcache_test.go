@@ -43,6 +43,84 @@ func TestBinaryCacheReusesOnlyTheSameBuild(t *testing.T) {
 	assert.Len(t, binaries(), 2, "another overlay needs its own binary")
 }
 
+// TestPersistentBinaryCache grades the same exercise in two clones at different paths through a
+// cache kept on disk: the second clone runs the binary the first one stored, and a change on disk or
+// in the overlay gets a binary of its own.
+func TestPersistentBinaryCache(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	grade := func(root string, exs []Exercise, o Overlay) ExerciseResult {
+		t.Helper()
+		cache, err := OpenBinaryCache(dir, 1<<40)
+		require.NoError(t, err)
+		rep, err := Grade(ctx, exs, Options{Root: root, Timeout: 20 * time.Second, Overlay: o, Binaries: cache})
+		require.NoError(t, err)
+		require.NoError(t, cache.Close())
+		return rep.Exercises[0]
+	}
+	binaries := func() []string {
+		t.Helper()
+		bins, err := filepath.Glob(filepath.Join(dir, "bin", "*", "order.test"))
+		require.NoError(t, err)
+		return bins
+	}
+
+	first, _, _, _ := orderFixture(t)
+	second, exs, _, _ := orderFixture(t)
+	assert.Equal(t, 0, grade(first, exs, nil).Passed, "Value() = 0 on disk: both tests fail")
+	bins := binaries()
+	require.Len(t, bins, 1, "the first grading stores its binary")
+	stored, err := os.Stat(bins[0])
+	require.NoError(t, err)
+
+	assert.Equal(t, 0, grade(second, exs, nil).Passed)
+	require.Len(t, binaries(), 1, "the same code in another clone must reuse the stored binary")
+	again, err := os.Stat(bins[0])
+	require.NoError(t, err)
+	assert.True(t, os.SameFile(stored, again), "the stored binary must be run, not replaced by a new build")
+
+	one := filepath.Join(t.TempDir(), "one.go")
+	require.NoError(t, os.WriteFile(one, []byte("package order\n\nfunc Value() int { return 1 }\n"), 0o644))
+	assert.Equal(t, 1, grade(second, exs, Overlay{filepath.Join(second, "order", "order.go"): one}).Passed,
+		"another overlay must be built and graded on its own code (Value() = 1 passes one test)")
+	assert.Len(t, binaries(), 2, "another overlay needs its own binary")
+
+	require.NoError(t, os.WriteFile(filepath.Join(second, "order", "order.go"), []byte("package order\n\nfunc Value() int { return 2 }\n"), 0o644))
+	assert.Equal(t, 1, grade(second, exs, nil).Passed, "code changed on disk must be built and graded (Value() = 2 passes the other test)")
+	assert.Len(t, binaries(), 3, "code changed on disk needs its own binary")
+
+	left, err := filepath.Glob(filepath.Join(dir, "tmp", "*"))
+	require.NoError(t, err)
+	assert.Empty(t, left, "Close removes the run's own build directory")
+}
+
+// The trim removes binaries unused for a week, then the least recently used beyond the limit.
+func TestBinaryCacheTrim(t *testing.T) {
+	dir := t.TempDir()
+	cache, err := OpenBinaryCache(dir, 250)
+	require.NoError(t, err)
+	now := time.Now()
+	put := func(key string, size int, used time.Time) {
+		t.Helper()
+		bin := filepath.Join(dir, "bin", key, "x.test")
+		require.NoError(t, os.MkdirAll(filepath.Dir(bin), 0o755))
+		require.NoError(t, os.WriteFile(bin, make([]byte, size), 0o755))
+		require.NoError(t, os.Chtimes(bin, used, used))
+	}
+	put("stale", 10, now.Add(-8*24*time.Hour))
+	put("oldest", 100, now.Add(-3*time.Hour))
+	put("older", 100, now.Add(-2*time.Hour))
+	put("newest", 100, now.Add(-time.Hour))
+	require.NoError(t, cache.trim(now))
+	left, err := filepath.Glob(filepath.Join(dir, "bin", "*"))
+	require.NoError(t, err)
+	for i := range left {
+		left[i] = filepath.Base(left[i])
+	}
+	assert.ElementsMatch(t, []string{"older", "newest"}, left, "a week unused goes; then the least recently used until 250 bytes are left")
+}
+
 // A build without vet (NoVet, for mutants) is a build of its own: code that go vet rejects, which
 // `go test` refuses to run, runs, and the cache does not hand the one build's result to the other.
 func TestNoVetBuildsWhatVetRejects(t *testing.T) {

@@ -58,6 +58,17 @@ func inFileOrder(tests []TestResult, dir string) []TestResult {
 // raceFrame is a source line of a stack in a race report: "      /path/x.go:20 +0x44".
 var raceFrame = regexp.MustCompile(`^\s+(\S+\.go):(\d+)`)
 
+// notStudentCode reports whether a stack's file is in the standard library or a module, as a path on
+// disk ("/usr/local/go/src/sync/mutex.go", ".../pkg/mod/...") or as -trimpath writes it
+// ("sync/mutex.go", "github.com/stretchr/testify@v1.11.1/assert/assertions.go").
+func notStudentCode(file string) bool {
+	if filepath.IsAbs(file) {
+		return (build.Default.GOROOT != "" && strings.HasPrefix(file, build.Default.GOROOT)) || strings.Contains(file, "/pkg/mod/")
+	}
+	first, _, _ := strings.Cut(file, "/")
+	return !strings.Contains(first, ".") || strings.Contains(file, "@v")
+}
+
 // raceWhere says where the first race of a race report happened, in the student's code: "a write at
 // spawnjoin.go:20 and a previous write at spawnjoin.go:20". It returns "" when the report is not in
 // out (the output caps can drop it) or names no frame outside the tests and the standard library.
@@ -78,8 +89,7 @@ func raceWhere(out string) string {
 			continue
 		}
 		m := raceFrame.FindStringSubmatch(l)
-		if kind == "" || m == nil || strings.HasSuffix(m[1], "_test.go") ||
-			(build.Default.GOROOT != "" && strings.HasPrefix(m[1], build.Default.GOROOT)) || strings.Contains(m[1], "/pkg/mod/") {
+		if kind == "" || m == nil || strings.HasSuffix(m[1], "_test.go") || notStudentCode(m[1]) {
 			continue
 		}
 		accesses = append(accesses, "a "+kind+" at "+filepath.Base(m[1])+":"+m[2])

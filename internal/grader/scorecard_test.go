@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A testify failure as `go test` prints it: the scorecard's line is the test's own sentence.
@@ -155,4 +156,14 @@ Goroutine 8 (running) created at:
 		describe(TestResult{Name: "TestCounter", Status: TestFail, Output: out}))
 	assert.Equal(t, "data race detected", describe(TestResult{Name: "TestCounter", Status: TestFail, Output: "WARNING: DATA RACE\n    testing.go:1712: race detected during execution of test\n"}),
 		"without the report's body, no place is made up")
+
+	// Built with -trimpath (verify's cached binaries), frames name module paths: the standard
+	// library's and a module's frames are still skipped.
+	trimmed := strings.NewReplacer("/home/s/course/", "example.com/course/", build.Default.GOROOT+"/src/", "").Replace(out)
+	trimmed = strings.Replace(trimmed, "Previous write at 0x00c000014118 by goroutine 7:\n",
+		"Previous write at 0x00c000014118 by goroutine 7:\n  github.com/stretchr/testify/assert.Equal()\n      github.com/stretchr/testify@v1.11.1/assert/assertions.go:1 +0x1\n", 1)
+	require.Contains(t, trimmed, "      sync/mutex.go:222")
+	require.Contains(t, trimmed, "testify@v1.11.1")
+	assert.Equal(t, "data race detected: a read at guarded.go:31 and a previous write at guarded.go:24, without synchronisation between them",
+		describe(TestResult{Name: "TestCounter", Status: TestFail, Output: trimmed}))
 }
