@@ -197,6 +197,9 @@ func (c *BinaryCache) keys(ctx context.Context, opts *Options, exs []Exercise, o
 		}
 		h := sha256.New()
 		fmt.Fprintf(h, "course test binary\nrace=%v vet=%v flags=%q\n%s %s\n", opts.Race, !opts.NoVet, buildFlags, p.ImportPath, p.BuildID)
+		for _, v := range linkEnv { // what the linker may read that no package's build ID covers
+			fmt.Fprintf(h, "%s=%q\n", v, os.Getenv(v))
+		}
 		for _, d := range p.Deps {
 			fmt.Fprintf(h, "%s %s\n", d, ids[d])
 		}
@@ -204,6 +207,10 @@ func (c *BinaryCache) keys(ctx context.Context, opts *Options, exs []Exercise, o
 	}
 	return keys
 }
+
+// linkEnv names the environment variables that can change a linked binary without changing any
+// package's build ID: link flags given through GOFLAGS, and the external linker's own settings.
+var linkEnv = []string{"GOFLAGS", "CC", "CGO_LDFLAGS", "GO_EXTLINK_ENABLED"}
 
 // lookup returns the stored binary of exercise id under key, marking it used.
 func (c *BinaryCache) lookup(key, id string) (string, bool) {

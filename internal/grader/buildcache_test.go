@@ -90,6 +90,10 @@ func TestPersistentBinaryCache(t *testing.T) {
 	assert.Equal(t, 1, grade(second, exs, nil).Passed, "code changed on disk must be built and graded (Value() = 2 passes the other test)")
 	assert.Len(t, binaries(), 3, "code changed on disk needs its own binary")
 
+	t.Setenv("CGO_LDFLAGS", "-g") // read by an external link only, so no build ID sees it
+	assert.Equal(t, 1, grade(second, exs, nil).Passed)
+	assert.Len(t, binaries(), 4, "another linker environment needs its own binary")
+
 	left, err := filepath.Glob(filepath.Join(dir, "tmp", "*"))
 	require.NoError(t, err)
 	assert.Empty(t, left, "Close removes the run's own build directory")
