@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -24,6 +25,33 @@ type buildResult struct {
 // and race reports take file and line from the binary's own tables), and a fifth less time linking,
 // which dominates verify's builds.
 var buildFlags = []string{"-ldflags=-w"}
+
+// goCommand returns the go command with args, then -race and -overlay as opts and overlayFile ask,
+// then the packages of exs, to run in the course's root.
+func goCommand(ctx context.Context, opts *Options, args []string, overlayFile string, exs []Exercise) *exec.Cmd {
+	args = slices.Clone(args)
+	if opts.Race {
+		args = append(args, "-race")
+	}
+	if overlayFile != "" {
+		args = append(args, "-overlay", overlayFile)
+	}
+	for _, e := range exs {
+		args = append(args, "./"+e.ID)
+	}
+	cmd := exec.CommandContext(ctx, opts.goCmd(), args...)
+	cmd.Dir = opts.Root
+	cmd.Env = opts.env()
+	return cmd
+}
+
+// testBinaryName is the name `go test -c -o DIR/` gives the test binary of exercise id.
+func testBinaryName(id string) string {
+	if runtime.GOOS == "windows" {
+		return path.Base(id) + ".test.exe"
+	}
+	return path.Base(id) + ".test"
+}
 
 // buildAll compiles the test binaries of exs with one `go test -c` per batch of packages whose last
 // path elements differ (the go command names each binary after it). It returns a result for every
@@ -51,21 +79,10 @@ func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string,
 		}
 		args := append([]string{"test", "-c", "-json", "-o", dir + string(filepath.Separator)}, buildFlags...)
 		args = append(args, flags...)
-		if opts.Race {
-			args = append(args, "-race")
-		}
 		if opts.NoVet {
 			args = append(args, "-vet=off")
 		}
-		if overlayFile != "" {
-			args = append(args, "-overlay", overlayFile)
-		}
-		for _, e := range batch {
-			args = append(args, "./"+e.ID)
-		}
-		cmd := exec.CommandContext(ctx, opts.goCmd(), args...)
-		cmd.Dir = opts.Root
-		cmd.Env = opts.env()
+		cmd := goCommand(ctx, opts, args, overlayFile, batch)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		runErr := cmd.Run()
@@ -75,10 +92,7 @@ func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string,
 		outputs := parseBuildEvents(&stdout, batch)
 		for _, e := range batch {
 			r := &buildResult{output: outputs[e.ID]}
-			bin := filepath.Join(dir, path.Base(e.ID)+".test")
-			if runtime.GOOS == "windows" {
-				bin += ".exe"
-			}
+			bin := filepath.Join(dir, testBinaryName(e.ID))
 			if fileExists(bin) {
 				r.bin = bin
 			} else if r.output == "" {

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -155,19 +154,7 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 // does not compile) are left out, and those exercises are built without the cache.
 func (c *BinaryCache) keys(ctx context.Context, opts *Options, exs []Exercise, overlayFile string) map[string]string {
 	args := []string{"list", "-e", "-deps", "-test", "-export", "-trimpath", "-json=ImportPath,BuildID,Deps,Error,DepsErrors"}
-	if opts.Race {
-		args = append(args, "-race")
-	}
-	if overlayFile != "" {
-		args = append(args, "-overlay", overlayFile)
-	}
-	for _, e := range exs {
-		args = append(args, "./"+e.ID)
-	}
-	cmd := exec.CommandContext(ctx, opts.goCmd(), args...)
-	cmd.Dir = opts.Root
-	cmd.Env = opts.env()
-	stdout, err := cmd.Output()
+	stdout, err := goCommand(ctx, opts, args, overlayFile, exs).Output()
 	if _, failed := err.(*exec.ExitError); err != nil && !(failed && len(stdout) > 0) {
 		return nil // a package that does not compile makes go list fail; the others still have keys
 	}
@@ -217,7 +204,7 @@ func (c *BinaryCache) lookup(key, id string) (string, bool) {
 	if key == "" {
 		return "", false
 	}
-	bin := filepath.Join(c.dir, "bin", key, path.Base(id)+".test")
+	bin := filepath.Join(c.dir, "bin", key, testBinaryName(id))
 	if fi, err := os.Stat(bin); err != nil || !fi.Mode().IsRegular() {
 		return "", false
 	}
