@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -90,6 +91,14 @@ func buildAll(ctx context.Context, opts *Options, exs []Exercise, binDir string,
 			return nil, ctx.Err()
 		}
 		outputs := parseBuildEvents(&stdout, batch)
+		var exit *exec.ExitError
+		if errors.As(runErr, &exit) && exit.ExitCode() < 0 {
+			// Killed by a signal (the OOM killer, say): a binary it was writing may be incomplete.
+			for _, e := range batch {
+				results[e.ID] = &buildResult{output: "the go command was killed while building: " + runErr.Error()}
+			}
+			continue
+		}
 		for _, e := range batch {
 			r := &buildResult{output: outputs[e.ID]}
 			bin := filepath.Join(dir, testBinaryName(e.ID))

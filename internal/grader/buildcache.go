@@ -132,9 +132,13 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 	if err != nil {
 		return nil, err
 	}
+	var after map[string]string // the keys again: a file edited during the build makes them differ
+	if len(stored) > 0 && len(missing) > 0 {
+		after = c.keys(ctx, opts, missing, overlayFile)
+	}
 	for _, e := range missing {
-		if r := built[e.ID]; stored[e.ID] != "" && r.bin != "" && r.output == "" {
-			r.bin = c.store(stored[e.ID], r.bin)
+		if r := built[e.ID]; stored[e.ID] != "" && stored[e.ID] == after[e.ID] && r.bin != "" && r.output == "" {
+			c.store(stored[e.ID], r.bin)
 		}
 		out[e.ID] = built[e.ID]
 	}
@@ -199,7 +203,9 @@ func (c *BinaryCache) keys(ctx context.Context, opts *Options, exs []Exercise, o
 // package's build ID: link flags given through GOFLAGS, and the external linker's own settings.
 var linkEnv = []string{"GOFLAGS", "CC", "CGO_LDFLAGS", "GO_EXTLINK_ENABLED"}
 
-// lookup returns the stored binary of exercise id under key, marking it used.
+// lookup returns the stored binary of exercise id under key, marking it used. The path it returns
+// is a hard link in this run's own directory, so that another run's trim cannot remove the binary
+// while this run still needs it.
 func (c *BinaryCache) lookup(key, id string) (string, bool) {
 	if key == "" {
 		return "", false
@@ -210,17 +216,31 @@ func (c *BinaryCache) lookup(key, id string) (string, bool) {
 	}
 	now := time.Now()
 	os.Chtimes(bin, now, now) // the trim's "last used"
-	return bin, true
+	c.mu.Lock()
+	c.n++
+	mine := filepath.Join(c.tmp, fmt.Sprint("found", c.n), filepath.Base(bin))
+	c.mu.Unlock()
+	if os.MkdirAll(filepath.Dir(mine), 0o755) == nil && os.Link(bin, mine) == nil {
+		return mine, true
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", false // trimmed meanwhile: build it again
+	}
+	return bin, true // no hard links here: run it in place
 }
 
-// store moves the binary bin, just built, into the cache under key and returns its new path (bin
-// itself if it cannot be stored).
-func (c *BinaryCache) store(key, bin string) string {
+// store keeps a copy of bin, just built and complete, under key for later runs; this run goes on
+// running bin itself. The copy is a hard link, made under a name of this run's and then renamed,
+// so that no run ever finds a half-written binary under key.
+func (c *BinaryCache) store(key, bin string) {
 	dst := filepath.Join(c.dir, "bin", key, filepath.Base(bin))
-	if os.MkdirAll(filepath.Dir(dst), 0o755) != nil || os.Rename(bin, dst) != nil {
-		return bin
+	part := dst + ".part-" + filepath.Base(c.tmp)
+	if os.MkdirAll(filepath.Dir(dst), 0o755) != nil || os.Link(bin, part) != nil {
+		return
 	}
-	return dst
+	if os.Rename(part, dst) != nil {
+		os.Remove(part)
+	}
 }
 
 // trim removes the binaries unused for a week, then the least recently used until the rest take at

@@ -2,7 +2,9 @@ package grader
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -163,4 +165,76 @@ func orderFixture(t *testing.T) (string, []Exercise, *BinaryCache, context.Conte
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return root, exs, cache, ctx
+}
+
+// A persistent cache keeps only binaries it can trust: not one a killed go command left half
+// written, not one built from files that changed while it was built; and the binaries a run uses
+// are its own, so another run's trim cannot pull them from under it.
+func TestPersistentBinaryCacheKeepsOnlyWhatItCanTrust(t *testing.T) {
+	realGo, err := exec.LookPath("go")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	root, exs, _, _ := orderFixture(t)
+	src := filepath.Join(root, "order", "order.go")
+	open := func(limit int64) *BinaryCache {
+		t.Helper()
+		c, err := OpenBinaryCache(dir, limit)
+		require.NoError(t, err)
+		return c
+	}
+	grade := func(cache *BinaryCache, goCmd string) ExerciseResult {
+		t.Helper()
+		rep, err := Grade(ctx, exs, Options{Root: root, Go: goCmd, Timeout: 20 * time.Second, Binaries: cache})
+		require.NoError(t, err)
+		return rep.Exercises[0]
+	}
+	stored := func() []string {
+		t.Helper()
+		bins, err := filepath.Glob(filepath.Join(dir, "bin", "*", "order.test"))
+		require.NoError(t, err)
+		return bins
+	}
+	// fakeGo is a go command that runs script before `go test` and passes the rest to the real one.
+	fakeGo := func(script string) string {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), "go")
+		body := fmt.Sprintf("#!/bin/sh\nif [ \"$1\" = test ]; then\n%s\nfi\nexec %q \"$@\"\n", script, realGo)
+		require.NoError(t, os.WriteFile(f, []byte(body), 0o755))
+		return f
+	}
+
+	// Killed while writing the binary: half a file where -o points, then SIGKILL.
+	killed := fakeGo(`for a; do [ "$prev" = -o ] && out=$a; prev=$a; done; printf '\177ELF half' > "$out/order.test"; kill -9 $$`)
+	c := open(1 << 40)
+	r := grade(c, killed)
+	require.NoError(t, c.Close())
+	assert.Equal(t, StatusBuildError, r.Status, "a build whose go command was killed is a failed build, not a binary to run")
+	assert.Contains(t, r.Reason+r.BuildOutput, "killed")
+	assert.Empty(t, stored(), "a half-written binary must not be kept for later runs")
+
+	// Edited during the build: the binary of the new code must not be kept under the old code's key.
+	edit := fakeGo(fmt.Sprintf("printf 'package order\\n\\nfunc Value() int { return 1 }\\n' > %q", src))
+	c = open(1 << 40)
+	assert.Equal(t, 1, grade(c, edit).Passed, "the build saw the edited file (Value() = 1 passes one test)")
+	require.NoError(t, c.Close())
+	assert.Empty(t, stored(), "a binary of files that changed during the build must not be kept")
+	require.NoError(t, os.WriteFile(src, []byte("package order\n\nfunc Value() int { return 0 }\n"), 0o644))
+
+	// Another run's trim while this one is under way.
+	a := open(1 << 40)
+	assert.Equal(t, 0, grade(a, "").Passed)
+	require.Len(t, stored(), 1)
+	b := open(1 << 40)
+	assert.Equal(t, 0, grade(b, "").Passed, "a later run finds the stored binary")
+	require.NoError(t, open(1).Close()) // a third run, over its limit, trims every stored binary
+	require.Empty(t, stored())
+	for name, run := range map[string]*BinaryCache{"the run that built it": a, "the run that found it": b} {
+		r := grade(run, "")
+		assert.Empty(t, r.GraderError, "%s must still run its binary after another run's trim", name)
+		assert.Equal(t, 0, r.Passed, name)
+	}
+	require.NoError(t, a.Close())
+	require.NoError(t, b.Close())
 }

@@ -202,6 +202,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 	for len(remaining) > 0 && ctx.Err() == nil {
 		run := runBinary(ctx, opts, b.bin, dir, e.ID, remaining)
 		if run.err != nil {
+			res.GraderError = "could not run the test binary: " + run.err.Error()
 			for _, name := range remaining {
 				tests[name] = &TestResult{Name: name, Status: TestNotRun, Output: "the grader could not run the test binary: " + run.err.Error()}
 			}

@@ -45,6 +45,9 @@ type ExerciseResult struct {
 	// Seconds is the wall time of the exercise's test runs, build excluded (instructors' timing;
 	// not part of the JSON report).
 	Seconds float64 `json:"-"`
+	// GraderError says why the grader could not run the exercise's test binary, when it could not:
+	// the grader's own failure, not a verdict on the code (verify and mutate stop on it).
+	GraderError string `json:"-"`
 }
 
 // Flag is something in an exercise's code, or in its test output, that grading does not allow.

@@ -147,6 +147,8 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 	}
 	for _, r := range stubs.Exercises {
 		switch {
+		case r.GraderError != "":
+			note(r.ID, "stub not tested: the grader %s", r.GraderError)
 		case r.Status == StatusBuildError:
 			note(r.ID, "stub does not compile: %s", r.Reason)
 		case r.Passed > 0:
@@ -174,7 +176,9 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 		}
 		for _, r := range sols.Exercises {
 			solTotal[r.ID] = r.Total
-			if r.Status != StatusPass {
+			if r.GraderError != "" {
+				note(r.ID, "solution not tested at GOMAXPROCS=%s: the grader %s", cpu, r.GraderError)
+			} else if r.Status != StatusPass {
 				note(r.ID, "solution does not pass at GOMAXPROCS=%s: %s %d/%d: %s", cpu, r.Status, r.Passed, r.Total, r.Reason)
 			} else {
 				solPassed[r.ID]++
@@ -289,10 +293,12 @@ func VerifyWith(ctx context.Context, m *Manifest, exs []Exercise, opts Options, 
 				mu.Lock()
 				for _, r := range results {
 					name := labels[r.ID]
-					switch r.Status {
-					case StatusBuildError:
+					switch {
+					case r.GraderError != "":
+						mutantNotes[k][r.ID] = append(mutantNotes[k][r.ID], fmt.Sprintf("mutant %s not tested at GOMAXPROCS=%s: the grader %s", name, cpu, r.GraderError))
+					case r.Status == StatusBuildError:
 						mutantNotes[k][r.ID] = append(mutantNotes[k][r.ID], fmt.Sprintf("mutant %s does not compile: %s", name, r.Reason))
-					case StatusPass:
+					case r.Status == StatusPass:
 						mutantNotes[k][r.ID] = append(mutantNotes[k][r.ID], fmt.Sprintf("mutant %s passes every test at GOMAXPROCS=%s: the tests do not catch its bug", name, cpu))
 						next = append(next, byID[r.ID])
 					default:

@@ -109,6 +109,23 @@ hints = ["a", "b"]
 	assert.Regexp(t, `(?m)^ +\d+\.\ds  day1_x/good +mutant "plus" GOMAXPROCS=1  \(stops at the first failure\)$`, timings)
 	assert.Regexp(t, `(?m)^Stub runs: 2, median `, timings)
 	assert.Equal(t, lines, strings.Split(strings.TrimSpace(rest), "\n")[1:], "the same verdicts, in the same order")
+
+	// A binary the grader cannot run (here a go command that writes files that are not programs) is
+	// the grader's failure: no stub "fails", no mutant is "rejected".
+	fakeGo := filepath.Join(t.TempDir(), "go")
+	require.NoError(t, os.WriteFile(fakeGo, []byte(`#!/bin/sh
+for a; do [ "$prev" = -o ] && out=$a; prev=$a; done
+for a; do case $a in ./*) echo 'not a program' > "$out/${a##*/}.test";; esac; done
+`), 0o755))
+	out.Reset()
+	failed, err = VerifyWith(context.Background(), m, m.Exercises, Options{Root: root, Go: fakeGo, Timeout: 30 * time.Second, Race: true},
+		VerifyOptions{CPU: []string{"1"}}, &out)
+	require.NoError(t, err)
+	assert.Equal(t, 3, failed, out.String())
+	assert.NotRegexp(t, `(?m)^ok `, out.String())
+	assert.Contains(t, out.String(), "stub not tested: the grader could not run the test binary")
+	assert.Contains(t, out.String(), "solution not tested at GOMAXPROCS=1: the grader could not run the test binary")
+	assert.Contains(t, out.String(), `mutant "plus" (adds instead of multiplying.) not tested at GOMAXPROCS=1: the grader could not run the test binary`)
 }
 
 // A scorecard of mutants is an instructor's: it gives no "Next:" exercise and no hint.

@@ -348,6 +348,10 @@ func runBatch(ctx context.Context, bi int, batch []pending, sol grader.Overlay, 
 			p := byID[r.ID]
 			m := &p.er.Mutants[p.idx]
 			m.CPU, m.Seconds = cpu, r.Seconds
+			if r.GraderError != "" {
+				mu.Unlock()
+				return fmt.Errorf("%s, mutant %s: the grader %s", r.ID, m.ID, r.GraderError)
+			}
 			if r.Status == grader.StatusPass {
 				m.Status = Survived
 				next = append(next, p)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -166,4 +167,28 @@ func TestEquivalentMutantsAreExcludedAndStaleEntriesReported(t *testing.T) {
 	rep.WriteText(&out, 95, false)
 	assert.Contains(t, out.String(), "equivalent day1_x/counter drop-lock/Counter.Value/1: No test may read Value while Inc runs.")
 	assert.Contains(t, out.String(), `"drop-lock/Counter.Gone/1" as equivalent, but no such mutant is generated any more`)
+}
+
+// A mutant whose binary the grader cannot run is not killed: the run stops and says why.
+func TestRunStopsWhenTheGraderCannotRunABinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds test binaries")
+	}
+	root := fixtureCourse(t, "")
+	m, err := grader.LoadManifest(filepath.Join(root, grader.ManifestFile))
+	require.NoError(t, err)
+	realGo, err := exec.LookPath("go")
+	require.NoError(t, err)
+	// Its `go test -c` writes files that are not programs; everything else is the real go command.
+	fakeGo := filepath.Join(t.TempDir(), "go")
+	require.NoError(t, os.WriteFile(fakeGo, []byte(`#!/bin/sh
+[ "$1" = test ] || exec `+realGo+` "$@"
+for a; do [ "$prev" = -o ] && out=$a; prev=$a; done
+for a; do case $a in ./*) echo 'not a program' > "$out/${a##*/}.test";; esac; done
+`), 0o755))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, m.Exercises, Options{Grader: grader.Options{Root: root, Go: fakeGo, Timeout: 30 * time.Second}, CPU: []string{"1"}})
+	require.Error(t, err, "no mutant may count as killed by a binary that never ran: %+v", rep)
+	assert.Contains(t, err.Error(), "could not run the test binary")
 }
