@@ -157,7 +157,9 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 // linker's inputs are exactly these packages. Keys it cannot compute (an error, a package that
 // does not compile) are left out, and those exercises are built without the cache.
 func (c *BinaryCache) keys(ctx context.Context, opts *Options, exs []Exercise, overlayFile string) map[string]string {
-	args := []string{"list", "-e", "-deps", "-test", "-export", "-trimpath", "-json=ImportPath,BuildID,Deps,Error,DepsErrors"}
+	// -buildvcs=false: go list counts the commit in a test main's build ID, which `go test -c`
+	// does not stamp into the binary; without it every commit would build every binary again.
+	args := []string{"list", "-e", "-deps", "-test", "-export", "-trimpath", "-buildvcs=false", "-json=ImportPath,BuildID,Deps,Error,DepsErrors"}
 	stdout, err := goCommand(ctx, opts, args, overlayFile, exs).Output()
 	if _, failed := err.(*exec.ExitError); err != nil && !(failed && len(stdout) > 0) {
 		return nil // a package that does not compile makes go list fail; the others still have keys
