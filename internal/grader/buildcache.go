@@ -151,8 +151,9 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 }
 
 // keys returns the persistent cache's key of each exercise of exs whose test binary the go command
-// can build: a hash of the build flags and of the build ID of the test's main package and of every
-// package it depends on, as `go list -export` compiles them with these flags and this overlay.
+// can build: a hash of the build flags, of the linker's environment (linkEnv) and of the build ID
+// of the test's main package and of every package it depends on, as `go list -export` compiles
+// them with these flags and this overlay.
 // Those IDs hash each package's sources, its dependencies' export data and the toolchain; the
 // linker's inputs are exactly these packages. Keys it cannot compute (an error, a package that
 // does not compile) are left out, and those exercises are built without the cache.
@@ -265,7 +266,9 @@ func (c *BinaryCache) trim(now time.Time) error {
 			if err == nil && de.Type().IsRegular() {
 				if fi, err := de.Info(); err == nil {
 					e.size += fi.Size()
-					e.used = fi.ModTime()
+					if fi.ModTime().After(e.used) {
+						e.used = fi.ModTime()
+					}
 				}
 			}
 			return nil
