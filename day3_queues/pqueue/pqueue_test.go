@@ -211,11 +211,9 @@ func TestPopHonoursContext(t *testing.T) {
 					v   int
 					err error
 				}
-				got := make(chan result, 2)
-				for range 2 {
-					go func() { v, err := q.Pop(ctx); got <- result{v, err} }()
-				}
-				bystander := make(chan result, 1) // a Pop whose context never ends
+				// The bystander, a Pop whose context never ends, waits first: a Signal (which wakes the
+				// longest waiter) per ended context would then wake it and leave a Pop stuck.
+				bystander := make(chan result, 1)
 				go func() {
 					defer func() {
 						if r := recover(); r != nil {
@@ -225,6 +223,11 @@ func TestPopHonoursContext(t *testing.T) {
 					v, err := q.Pop(context.Background())
 					bystander <- result{v, err}
 				}()
+				synctest.Wait()
+				got := make(chan result, 2)
+				for range 2 {
+					go func() { v, err := q.Pop(ctx); got <- result{v, err} }()
+				}
 				synctest.Wait()
 				require.Zero(t, len(got)+len(bystander), "Pop on an empty queue returned before its context ended")
 
