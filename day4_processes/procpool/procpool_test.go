@@ -605,6 +605,18 @@ func TestCloseRacesSubmit(t *testing.T) {
 			t.Fatalf("Submit did not return on a new pool")
 		}
 	}
+	// One more goroutine calls Submit over and over (with an ended context, so each call is short)
+	// while Close runs: the Submits above mostly wait for answers when Close comes, and a Close that
+	// sets its flag without the lock must still meet a Submit reading it, for the race detector.
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	spin, stopSpin := context.WithCancel(context.Background())
+	defer stopSpin()
+	wg.Go(func() {
+		for spin.Err() == nil {
+			_, _ = p.Submit(ended, "echo:spin")
+		}
+	})
 	closed := make(chan error, 1)
 	go func() { closed <- p.Close() }()
 	timeout, stop := coursetest.Guard()
@@ -615,6 +627,7 @@ func TestCloseRacesSubmit(t *testing.T) {
 	case <-timeout:
 		t.Fatalf("Close did not return while other goroutines were submitting tasks")
 	}
+	stopSpin()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
