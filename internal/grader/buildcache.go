@@ -27,10 +27,9 @@ import (
 //
 // A cache from OpenBinaryCache also keeps its binaries from one run to the next.
 type BinaryCache struct {
-	dir        string // the binaries; for a persistent cache, dir/bin/KEY/NAME.test
-	persistent bool
-	tmp        string // a persistent cache's builds of this run, on dir's file system
-	limit      int64
+	dir   string // the binaries; for a persistent cache, dir/bin/KEY/NAME.test
+	tmp   string // a persistent cache's builds of this run, on dir's file system; "" for a temporary one
+	limit int64
 
 	mu   sync.Mutex
 	n    int
@@ -62,8 +61,15 @@ func OpenBinaryCache(dir string, limit int64) (*BinaryCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BinaryCache{dir: dir, persistent: true, tmp: tmp, limit: limit, bins: map[string]*buildResult{}}, nil
+	return &BinaryCache{dir: dir, tmp: tmp, limit: limit, bins: map[string]*buildResult{}}, nil
 }
+
+// persistent reports whether c keeps its binaries after Close (it came from OpenBinaryCache).
+func (c *BinaryCache) persistent() bool { return c.tmp != "" }
+
+// persistentFlags are the flags of builds through a persistent cache, and of the go list that keys
+// them: -trimpath, so that clones at different paths compile, and link, the same packages.
+var persistentFlags = []string{"-trimpath"}
 
 // Close removes the cached binaries of a cache from NewBinaryCache; a persistent cache removes this
 // run's leftovers and trims itself.
@@ -71,7 +77,7 @@ func (c *BinaryCache) Close() error {
 	if c == nil {
 		return nil
 	}
-	if !c.persistent {
+	if !c.persistent() {
 		return os.RemoveAll(c.dir)
 	}
 	if err := os.RemoveAll(c.tmp); err != nil {
@@ -117,8 +123,8 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 	}
 	var flags []string
 	var stored map[string]string // exercise → its key in the persistent cache
-	if c.persistent {
-		flags = []string{"-trimpath"}
+	if c.persistent() {
+		flags = persistentFlags
 		stored = c.keys(ctx, opts, missing, overlayFile)
 		missing = slices.DeleteFunc(missing, func(e Exercise) bool {
 			bin, ok := c.lookup(stored[e.ID], e.ID)
@@ -160,7 +166,7 @@ func (c *BinaryCache) build(ctx context.Context, opts *Options, exs []Exercise, 
 func (c *BinaryCache) keys(ctx context.Context, opts *Options, exs []Exercise, overlayFile string) map[string]string {
 	// -buildvcs=false: go list counts the commit in a test main's build ID, which `go test -c`
 	// does not stamp into the binary; without it every commit would build every binary again.
-	args := []string{"list", "-e", "-deps", "-test", "-export", "-trimpath", "-buildvcs=false", "-json=ImportPath,BuildID,Deps,Error,DepsErrors"}
+	args := append([]string{"list", "-e", "-deps", "-test", "-export", "-buildvcs=false", "-json=ImportPath,BuildID,Deps,Error,DepsErrors"}, persistentFlags...)
 	stdout, err := goCommand(ctx, opts, args, overlayFile, exs).Output()
 	if _, failed := err.(*exec.ExitError); err != nil && !(failed && len(stdout) > 0) {
 		return nil // a package that does not compile makes go list fail; the others still have keys

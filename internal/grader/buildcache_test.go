@@ -61,12 +61,7 @@ func TestPersistentBinaryCache(t *testing.T) {
 		require.NoError(t, cache.Close())
 		return rep.Exercises[0]
 	}
-	binaries := func() []string {
-		t.Helper()
-		bins, err := filepath.Glob(filepath.Join(dir, "bin", "*", "order.test"))
-		require.NoError(t, err)
-		return bins
-	}
+	binaries := func() []string { return storedBinaries(t, dir) }
 
 	first, _, _, _ := orderFixture(t)
 	second, exs, _, _ := orderFixture(t)
@@ -197,12 +192,7 @@ func TestPersistentBinaryCacheKeepsOnlyWhatItCanTrust(t *testing.T) {
 		require.NoError(t, err)
 		return rep.Exercises[0]
 	}
-	stored := func() []string {
-		t.Helper()
-		bins, err := filepath.Glob(filepath.Join(dir, "bin", "*", "order.test"))
-		require.NoError(t, err)
-		return bins
-	}
+	stored := func() []string { return storedBinaries(t, dir) }
 	// fakeGo is a go command that runs script before `go test` and passes the rest to the real one.
 	fakeGo := func(script string) string {
 		t.Helper()
@@ -244,4 +234,12 @@ func TestPersistentBinaryCacheKeepsOnlyWhatItCanTrust(t *testing.T) {
 	}
 	require.NoError(t, a.Close())
 	require.NoError(t, b.Close())
+}
+
+// storedBinaries lists the binaries of the order fixture that the persistent cache in dir keeps.
+func storedBinaries(t *testing.T, dir string) []string {
+	t.Helper()
+	bins, err := filepath.Glob(filepath.Join(dir, "bin", "*", "order.test"))
+	require.NoError(t, err)
+	return bins
 }
