@@ -204,7 +204,7 @@ func gradeExercise(ctx context.Context, opts *Options, e Exercise, b *buildResul
 		if run.err != nil {
 			res.GraderError = "could not run the test binary: " + run.err.Error()
 			for _, name := range remaining {
-				tests[name] = &TestResult{Name: name, Status: TestNotRun, Output: "the grader could not run the test binary: " + run.err.Error()}
+				tests[name] = &TestResult{Name: name, Status: TestNotRun, Output: "the grader " + res.GraderError}
 			}
 			remaining = nil
 			break

@@ -46,7 +46,8 @@ type ExerciseResult struct {
 	// not part of the JSON report).
 	Seconds float64 `json:"-"`
 	// GraderError says why the grader could not run the exercise's test binary, when it could not:
-	// the grader's own failure, not a verdict on the code (verify and mutate stop on it).
+	// the grader's own failure, not a verdict on the code (verify fails the exercise for it, and
+	// mutate stops).
 	GraderError string `json:"-"`
 }
 
